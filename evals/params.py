@@ -1,0 +1,83 @@
+"""Task parameters, checked before anything runs: a bad value fails with one line naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from inspect_ai._util.error import PrerequisiteError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from evals.prompts import Mode
+from solvers.history import HistoryName
+
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+
+
+class ParameterError(PrerequisiteError):
+    """A task parameter is invalid. Inspect prints its message alone, without a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class HorizonParams(BaseModel):
+    """Parameters of the multi-turn ``horizon`` task."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    samples: int = Field(ge=1)
+    turns: int | None = Field(default=None, ge=1)
+    steps: int | None = Field(default=None, ge=1)
+    k: int = Field(ge=1)
+    mode: Mode
+    seed: int
+    dict_size: int = Field(ge=1)
+    value_min: int
+    value_max: int
+    history: HistoryName
+    replay_reasoning: bool
+    reasoning_effort: ReasoningEffort | None
+    reasoning_tokens: int | None = Field(default=None, ge=1)
+    dataset_file: str | None
+
+    @model_validator(mode="after")
+    def _check(self) -> HorizonParams:
+        if self.value_min > self.value_max:
+            raise ValueError(
+                f"value_min ({self.value_min}) must not exceed value_max ({self.value_max})"
+            )
+        if self.turns is None and self.steps is None:
+            raise ValueError("give turns or steps")
+        if self.dataset_file is not None and not Path(self.dataset_file).is_file():
+            raise ValueError(f"dataset_file {self.dataset_file!r} does not exist")
+        return self
+
+    @property
+    def total_steps(self) -> int:
+        """Steps in the task: ``steps`` when given, else turns x k."""
+        if self.steps is not None:
+            return self.steps
+        assert self.turns is not None
+        return self.turns * self.k
+
+    @property
+    def total_turns(self) -> int:
+        return -(-self.total_steps // self.k)
+
+
+def validate_params(task: str, model: type[BaseModel], values: dict[str, Any]) -> Any:
+    """Build ``model`` from task arguments, or raise one clear line naming the culprit."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        given = f" (got {first['input']!r})" if field else ""
+        message = first["msg"].removeprefix("Value error, ")
+        name = f"parameter {field!r}: " if field else ""
+        raise ParameterError(f"{task}: invalid {name}{message}{given}") from None

@@ -1,0 +1,133 @@
+"""Reading the model's answer out of a reply: the one set of parsing rules in the suite.
+
+Rules, in order:
+1. Reasoning is removed first: every closed ``<think>...</think>`` block, a leading block
+   that never closes (the whole rest is reasoning), and everything up to a stray
+   ``</think>`` (templates that open the block inside the prompt).
+2. The first ``<answer>...</answer>`` pair (tag names are case-insensitive) is the answer;
+   later tags are ignored. No complete pair means ``no_answer``.
+3. Its content, with surrounding white space and markdown emphasis (``**``, ``*``, ``__``,
+   ``_``, backticks) stripped, must be one integer: optional ``+``/``-`` (or the Unicode
+   minus), digits, optionally grouped in threes by commas (``1,234``). Anything else,
+   including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. More than 18 digits is
+   ``invalid``: no total here comes close, and it keeps totals inside int64.
+Parsing never raises, whatever the text.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+AnswerStatus = Literal["int", "no_answer", "invalid"]
+
+MAX_DIGITS = 18
+_OPEN, _CLOSE = "<answer>", "</answer>"
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+_EMPHASIS = ("**", "__", "*", "_", "`")
+_MINUS_SIGNS = ("-", "\u2212")
+
+
+class ParsedAnswer(BaseModel):
+    """What a reply said: an integer, no tag at all, or a tag that holds no integer."""
+
+    status: AnswerStatus
+    value: int | None = None
+    content: str | None = None
+    """The text between the tags, as written (None when there was no tag)."""
+
+    @property
+    def is_int(self) -> bool:
+        return self.status == "int"
+
+
+def strip_reasoning(text: str) -> str:
+    """Remove reasoning written inline, so a tag inside it never counts as the answer."""
+    lowered = text.lower()
+    stray_close = lowered.find(_THINK_CLOSE)
+    first_open = lowered.find(_THINK_OPEN)
+    if stray_close != -1 and (first_open == -1 or stray_close < first_open):
+        cut = stray_close + len(_THINK_CLOSE)
+        text, lowered = text[cut:], lowered[cut:]
+    pieces: list[str] = []
+    position = 0
+    while True:
+        start = lowered.find(_THINK_OPEN, position)
+        if start == -1:
+            pieces.append(text[position:])
+            break
+        pieces.append(text[position:start])
+        end = lowered.find(_THINK_CLOSE, start + len(_THINK_OPEN))
+        if end == -1:
+            break  # an unclosed block runs to the end of the reply
+        position = end + len(_THINK_CLOSE)
+    return "".join(pieces)
+
+
+def first_tag_content(text: str) -> str | None:
+    """Content of the first complete ``<answer>...</answer>`` pair, or None."""
+    lowered = text.lower()
+    start = lowered.find(_OPEN)
+    if start == -1:
+        return None
+    end = lowered.find(_CLOSE, start + len(_OPEN))
+    if end == -1:
+        return None
+    return text[start + len(_OPEN) : end]
+
+
+def _strip_emphasis(content: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        content = content.strip()
+        for marker in _EMPHASIS:
+            if (
+                len(content) > 2 * len(marker)
+                and content.startswith(marker)
+                and content.endswith(marker)
+            ):
+                content = content[len(marker) : -len(marker)]
+                changed = True
+                break
+    return content
+
+
+def _digits_value(body: str) -> int | None:
+    if "," in body:
+        groups = body.split(",")
+        if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
+            return None
+        body = "".join(groups)
+    if not body or len(body) > MAX_DIGITS or not (body.isascii() and body.isdigit()):
+        return None
+    return int(body)
+
+
+def parse_integer(content: str) -> int | None:
+    """One integer in an accepted form, or None."""
+    body = _strip_emphasis(content)
+    sign = 1
+    if body[:1] == "+":
+        body = body[1:]
+    elif body[:1] in _MINUS_SIGNS:
+        sign, body = -1, body[1:]
+    value = _digits_value(body)
+    return None if value is None else sign * value
+
+
+def parse_answer(reply: str) -> ParsedAnswer:
+    """Parse a visible reply (reasoning may still be inline) into a :class:`ParsedAnswer`."""
+    content = first_tag_content(strip_reasoning(reply))
+    if content is None:
+        return ParsedAnswer(status="no_answer")
+    value = parse_integer(content)
+    if value is None:
+        return ParsedAnswer(status="invalid", content=content)
+    return ParsedAnswer(status="int", value=value, content=content)
+
+
+def format_answer(value: int) -> str:
+    """The canonical tagged form of an answer, as shown in histories and examples."""
+    return f"{_OPEN}{value}{_CLOSE}"

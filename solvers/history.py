@@ -1,0 +1,47 @@
+"""History policies: what a model sees of its own earlier replies.
+
+The raw reply is always kept in the turn record and in the log's model events; a policy only
+decides the text of the assistant message that later turns are conditioned on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, get_args
+
+from scorers.parsing import ParsedAnswer, format_answer
+
+HistoryName = Literal["paper", "answer", "full"]
+HISTORY_POLICIES: tuple[str, ...] = get_args(HistoryName)
+
+
+class HistoryPolicy(Protocol):
+    """Maps a turn's visible reply and its parsed answer to the text kept in history."""
+
+    def __call__(self, reply: str, answer: ParsedAnswer) -> str: ...
+
+
+def answer_only(reply: str, answer: ParsedAnswer) -> str:
+    """Only the tagged answer; a reply with no tag is shown as written, so the model sees
+    its own format slip rather than a placeholder."""
+    if answer.status == "int" and answer.value is not None:
+        return format_answer(answer.value)
+    if answer.status == "invalid":
+        return f"<answer>{answer.content}</answer>"
+    return reply
+
+
+def full_reply(reply: str, answer: ParsedAnswer) -> str:
+    """The whole visible reply (reasoning is never part of it)."""
+    return reply
+
+
+def history_policy(name: str, mode: str) -> HistoryPolicy:
+    """Resolve a policy name. ``paper`` keeps the answer only for plain and thinking
+    replies and the whole visible reply for chain-of-thought, as the paper did."""
+    if name == "answer":
+        return answer_only
+    if name == "full":
+        return full_reply
+    if name == "paper":
+        return full_reply if mode == "cot" else answer_only
+    raise ValueError(f"history must be one of {', '.join(HISTORY_POLICIES)}, got {name!r}")

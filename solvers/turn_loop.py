@@ -1,0 +1,159 @@
+"""The multi-turn loop: one user message per turn, one reply, one record.
+
+Reusable by any eval whose samples carry their turns in metadata: each turn is either the
+user text itself or a list of items joined by ``separator``. Every turn is a span in
+``inspect view``; the per-turn records live in :class:`TurnLog` (a StoreModel, so they are
+saved in the log and survive ``inspect score``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from inspect_ai.model import (
+    ChatMessageAssistant,
+    ChatMessageUser,
+    Content,
+    ContentReasoning,
+    ModelUsage,
+)
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.util import StoreModel, span, store_as
+from pydantic import BaseModel, Field
+
+from scorers.parsing import ParsedAnswer, parse_answer
+from solvers.history import HistoryPolicy, history_policy
+
+ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
+"""Stop reasons after which a conversation cannot meaningfully go on."""
+
+
+class TurnRecord(BaseModel):
+    """One turn as it happened: what was asked, the raw reply, and how it was read."""
+
+    turn: int
+    """1-based turn number."""
+    prompt: str
+    keys: list[str] | None = None
+    reply: str
+    """The visible reply as generated (reasoning excluded), before any history policy."""
+    answer: ParsedAnswer
+    shown: str
+    """What later turns see of this reply."""
+    stop_reason: str
+    usage: ModelUsage | None = None
+    reasoning_returned: bool = False
+
+
+class TurnLog(StoreModel):
+    """Per-sample turn records and why the loop ended (``completed`` when every turn ran)."""
+
+    turns: list[TurnRecord] = Field(default_factory=list)
+    ended: str | None = None
+
+    def answers(self) -> list[ParsedAnswer]:
+        return [record.answer for record in self.turns]
+
+
+def turn_inputs(
+    metadata: dict[str, Any], field: str, separator: str
+) -> list[tuple[str, list[str] | None]]:
+    """The (user text, items) of each planned turn, read from sample metadata."""
+    planned = metadata.get(field)
+    if not isinstance(planned, Sequence) or isinstance(planned, str):
+        raise ValueError(f"sample metadata field {field!r} must be a list of turns")
+    inputs: list[tuple[str, list[str] | None]] = []
+    for turn in planned:
+        if isinstance(turn, str):
+            inputs.append((turn, None))
+        else:
+            items = [str(item) for item in turn]
+            inputs.append((separator.join(items), items))
+    return inputs
+
+
+def strip_reasoning_content(message: ChatMessageAssistant) -> bool:
+    """Drop reasoning blocks from a message in place; True when there were any."""
+    if isinstance(message.content, str):
+        return False
+    kept = [part for part in message.content if not isinstance(part, ContentReasoning)]
+    had_reasoning = len(kept) != len(message.content)
+    message.content = list[Content](kept)
+    return had_reasoning
+
+
+def _has_reasoning(message: ChatMessageAssistant) -> bool:
+    return not isinstance(message.content, str) and any(
+        isinstance(part, ContentReasoning) for part in message.content
+    )
+
+
+@solver
+def multi_turn(
+    turns_field: str = "turns",
+    separator: str = ", ",
+    history: str | HistoryPolicy = "full",
+    mode: str = "plain",
+    replay_reasoning: bool = False,
+) -> Solver:
+    """Run one generate per planned turn, applying a history policy to each reply.
+
+    Args:
+      turns_field: Sample metadata field holding the turns.
+      separator: Joins a turn's items into its user text.
+      history: A policy name (``paper``, ``answer``, ``full``) or a callable
+        ``(reply, parsed) -> shown text``.
+      mode: The prompting mode, which the ``paper`` policy depends on.
+      replay_reasoning: Keep returned reasoning in later turns' context.
+    """
+    policy = history_policy(history, mode) if isinstance(history, str) else history
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        log = store_as(TurnLog)
+        records: list[TurnRecord] = []
+        ended = "completed"
+        try:
+            for number, (text, keys) in enumerate(
+                turn_inputs(state.metadata, turns_field, separator), start=1
+            ):
+                async with span(f"turn {number}"):
+                    state.messages.append(ChatMessageUser(content=text))
+                    state = await generate(state)
+                    output = state.output
+                    reply = output.completion
+                    answer = parse_answer(reply)
+                    message = state.messages[-1]
+                    returned = isinstance(message, ChatMessageAssistant) and _has_reasoning(message)
+                    shown = policy(reply, answer)
+                    if isinstance(message, ChatMessageAssistant):
+                        if not replay_reasoning:
+                            strip_reasoning_content(message)
+                        if shown != reply:
+                            message.text = shown
+                    records.append(
+                        TurnRecord(
+                            turn=number,
+                            prompt=text,
+                            keys=keys,
+                            reply=reply,
+                            answer=answer,
+                            shown=shown,
+                            stop_reason=output.stop_reason,
+                            usage=output.usage,
+                            reasoning_returned=returned,
+                        )
+                    )
+                if output.stop_reason in ENDING_STOP_REASONS:
+                    ended = ENDING_STOP_REASONS[output.stop_reason]
+                    break
+        except BaseException as error:
+            ended = f"interrupted: {type(error).__name__}"
+            raise
+        finally:
+            # Written once: assigning a StoreModel field revalidates everything stored.
+            log.turns = records
+            log.ended = ended
+        return state
+
+    return solve

@@ -11,6 +11,7 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 
 from evals.dataset import (
+    PAPER_INSTANCE_LENGTH,
     DatasetConfig,
     DatasetError,
     DictionaryConfig,
@@ -45,6 +46,8 @@ def build_data(params: HorizonParams) -> ExecutionDataset:
                     ),
                     instances=params.samples,
                     steps=params.total_steps,
+                    # Longer than the paper's instances: still deterministic, no longer its data.
+                    generation_length=max(PAPER_INSTANCE_LENGTH, params.total_steps),
                 )
             )
         return data.truncated(params.samples, params.total_steps)

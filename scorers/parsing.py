@@ -9,8 +9,8 @@ Rules, in order:
 3. Its content, with surrounding white space and markdown emphasis (``**``, ``*``, ``__``,
    ``_``, backticks) stripped, must be one integer: optional ``+``/``-`` (or the Unicode
    minus), digits, optionally grouped in threes by commas (``1,234``). Anything else,
-   including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. More than 18 digits is
-   ``invalid``: no total here comes close, and it keeps totals inside int64.
+   including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. More than 18 significant
+   digits is ``invalid``: no total here comes close, and it keeps totals inside int64.
 Parsing never raises, whatever the text.
 """
 
@@ -100,9 +100,12 @@ def _digits_value(body: str) -> int | None:
         if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
             return None
         body = "".join(groups)
-    if not body or len(body) > MAX_DIGITS or not (body.isascii() and body.isdigit()):
+    if not body or not (body.isascii() and body.isdigit()):
         return None
-    return int(body)
+    significant = body.lstrip("0")
+    if len(significant) > MAX_DIGITS:
+        return None
+    return int(significant or "0")
 
 
 def parse_integer(content: str) -> int | None:

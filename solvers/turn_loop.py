@@ -9,8 +9,9 @@ saved in the log and survive ``inspect score``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
+from inspect_ai.log import EvalSample
 from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageUser,
@@ -19,7 +20,7 @@ from inspect_ai.model import (
     ModelUsage,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import StoreModel, span, store_as
+from inspect_ai.util import Store, StoreModel, span, store_as
 from pydantic import BaseModel, Field
 
 from scorers.parsing import ParsedAnswer, parse_answer
@@ -44,6 +45,8 @@ class TurnRecord(BaseModel):
     stop_reason: str
     usage: ModelUsage | None = None
     reasoning_returned: bool = False
+    rewritten: bool = False
+    """True when a rewrite hook replaced what the history policy would have shown."""
 
 
 class TurnLog(StoreModel):
@@ -53,7 +56,22 @@ class TurnLog(StoreModel):
     ended: str | None = None
 
     def answers(self) -> list[ParsedAnswer]:
-        return [record.answer for record in self.turns]
+        """Answers of the turns the model could answer. A turn whose context ran out was
+        never attempted: leaving it out right-censors the sample there instead of
+        counting a model error."""
+        return [record.answer for record in self.turns if record.stop_reason != "model_length"]
+
+    @classmethod
+    def of_sample(cls, sample: EvalSample) -> TurnLog:
+        """The records of a logged sample (reading them never touches the live store)."""
+        return cls(store=Store(sample.store))
+
+
+class HistoryRewrite(Protocol):
+    """Runs after the history policy: the text later turns see of ``record``'s turn, or
+    None to keep ``record.shown``. The raw reply stays in the record either way."""
+
+    def __call__(self, state: TaskState, record: TurnRecord) -> str | None: ...
 
 
 def turn_inputs(
@@ -96,6 +114,8 @@ def multi_turn(
     history: str | HistoryPolicy = "full",
     mode: str = "plain",
     replay_reasoning: bool = False,
+    rewrite: HistoryRewrite | None = None,
+    first_turn: int = 1,
 ) -> Solver:
     """Run one generate per planned turn, applying a history policy to each reply.
 
@@ -106,6 +126,10 @@ def multi_turn(
         ``(reply, parsed) -> shown text``.
       mode: The prompting mode, which the ``paper`` policy depends on.
       replay_reasoning: Keep returned reasoning in later turns' context.
+      rewrite: Optional hook replacing what later turns see of a reply (see
+        :class:`HistoryRewrite`).
+      first_turn: The first turn to generate; an earlier solver has already put the
+        turns before it into the messages.
     """
     policy = history_policy(history, mode) if isinstance(history, str) else history
 
@@ -117,6 +141,8 @@ def multi_turn(
             for number, (text, keys) in enumerate(
                 turn_inputs(state.metadata, turns_field, separator), start=1
             ):
+                if number < first_turn:
+                    continue
                 async with span(f"turn {number}"):
                     state.messages.append(ChatMessageUser(content=text))
                     state = await generate(state)
@@ -126,24 +152,27 @@ def multi_turn(
                     message = state.messages[-1]
                     returned = isinstance(message, ChatMessageAssistant) and _has_reasoning(message)
                     shown = policy(reply, answer)
+                    record = TurnRecord(
+                        turn=number,
+                        prompt=text,
+                        keys=keys,
+                        reply=reply,
+                        answer=answer,
+                        shown=shown,
+                        stop_reason=output.stop_reason,
+                        usage=output.usage,
+                        reasoning_returned=returned,
+                    )
+                    replaced = None if rewrite is None else rewrite(state, record)
+                    if replaced is not None and replaced != shown:
+                        shown = record.shown = replaced
+                        record.rewritten = True
                     if isinstance(message, ChatMessageAssistant):
                         if not replay_reasoning:
                             strip_reasoning_content(message)
                         if shown != reply:
                             message.text = shown
-                    records.append(
-                        TurnRecord(
-                            turn=number,
-                            prompt=text,
-                            keys=keys,
-                            reply=reply,
-                            answer=answer,
-                            shown=shown,
-                            stop_reason=output.stop_reason,
-                            usage=output.usage,
-                            reasoning_returned=returned,
-                        )
-                    )
+                    records.append(record)
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]
                     break

@@ -1,0 +1,206 @@
+"""The self-conditioning experiment: does a history showing errors cause more errors?
+
+Every instance is run once per rate of induced errors. Each earlier assistant turn shows
+the true running total (a healed history at rate 0) or, with probability ``rate``, an
+induced error that is never right. The target turn's reply is then judged against the
+history shown and against the true total. Rate 0 against turn 1 isolates long-context
+decay; rising rates at a fixed turn isolate self-conditioning.
+
+Protocols: ``target`` writes every earlier assistant turn synthetically and generates only
+the target turn (one model call per sample); ``full`` has the model answer every turn and
+rewrites what it sees of its replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from inspect_ai import Task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import GenerateConfig
+from inspect_ai.solver import Solver, TaskState
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from evals.dataset import ExecutionDataset
+from evals.params import HorizonParams, ReasoningEffort
+from evals.prompts import Mode, system_prompt, working_lines
+from evals.samples import execution_sample
+from scorers.parsing import format_answer
+from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
+from solvers.rewrite import (
+    PAPER_MAX_OFFSET,
+    InducedErrors,
+    OffsetKind,
+    ShownRenderer,
+    rewritten_history,
+)
+from solvers.thinking import Elicitation, elicit
+
+Protocol = Literal["target", "full"]
+PAPER_RATES = (0.0, 0.25, 0.5, 0.75, 1.0)
+PAPER_TARGET_TURN = 100
+
+
+class SelfConditioningParams(BaseModel):
+    """Parameters of the ``self_conditioning`` task."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    samples: int = Field(ge=1)
+    """Instances, each run once per rate."""
+    rates: list[float] = Field(min_length=1)
+    target_turn: int = Field(ge=2)
+    protocol: Protocol
+    k: int = Field(ge=1)
+    mode: Mode
+    seed: int
+    offsets: OffsetKind
+    max_offset: int = Field(ge=1)
+    dict_size: int = Field(ge=1)
+    value_min: int
+    value_max: int
+    replay_reasoning: bool
+    reasoning_effort: ReasoningEffort | None
+    reasoning_tokens: int | None = Field(default=None, ge=1)
+    dataset_file: str | None
+
+    @field_validator("rates")
+    @classmethod
+    def _check_rates(cls, rates: list[float]) -> list[float]:
+        if any(not 0.0 <= rate <= 1.0 for rate in rates):
+            raise ValueError("every rate must lie in [0, 1]")
+        if len(set(rates)) != len(rates):
+            raise ValueError("rates must not repeat")
+        return rates
+
+    def horizon_params(self) -> HorizonParams:
+        """The same run as a ``horizon`` task of ``target_turn`` turns (data and config)."""
+        return HorizonParams(
+            samples=self.samples,
+            turns=self.target_turn,
+            k=self.k,
+            mode=self.mode,
+            seed=self.seed,
+            dict_size=self.dict_size,
+            value_min=self.value_min,
+            value_max=self.value_max,
+            history="paper",
+            replay_reasoning=self.replay_reasoning,
+            reasoning_effort=self.reasoning_effort,
+            reasoning_tokens=self.reasoning_tokens,
+            dataset_file=self.dataset_file,
+        )
+
+
+def sample_id(rate: float, instance: int) -> str:
+    return f"r{rate}-i{instance}"
+
+
+def self_conditioning_dataset(
+    data: ExecutionDataset, params: SelfConditioningParams, system: str
+) -> MemoryDataset:
+    """One sample per (rate, instance), rate-major; the instance's turns up to the target."""
+    samples: list[Sample] = []
+    for rate in params.rates:
+        for instance in data.instances:
+            base = execution_sample(instance, params.k, system)
+            samples.append(
+                Sample(
+                    id=sample_id(rate, instance.id),
+                    input=base.input,
+                    target=base.target,
+                    metadata={
+                        **(base.metadata or {}),
+                        "rate": rate,
+                        "target_turn": params.target_turn,
+                        "protocol": params.protocol,
+                    },
+                )
+            )
+    return MemoryDataset(samples, name="self_conditioning")
+
+
+def cot_renderer(dictionary: Mapping[str, int]) -> ShownRenderer:
+    """Chain-of-thought history as the model would write it: one line per key from the
+    total shown before, the turn's error (if any) landing in the last addition."""
+
+    def render(state: TaskState, turn: int, previous: int, value: int) -> str:
+        keys = state.metadata["turns"][turn - 1]
+        lines = working_lines(keys, dictionary, previous)
+        if lines:
+            last = dictionary[keys[-1]]
+            start = previous + sum(dictionary[key] for key in keys[:-1])
+            lines[-1] = f"{keys[-1]} = {last}; {start} + {last} = {value}"
+        return "\n".join([*lines, format_answer(value)])
+
+    return render
+
+
+def induced_errors(
+    params: SelfConditioningParams, dictionary: Mapping[str, int] | None = None
+) -> InducedErrors:
+    """The rule: keyed by instance, so the rates of an instance share draws (nested error
+    sets, equal offsets) and the slope is measured on paired samples. In cot mode shown
+    turns carry working lines, so the history looks like the model's own."""
+    return InducedErrors(
+        rate_field="rate",
+        offsets=params.offsets,
+        max_offset=params.max_offset,
+        seed=params.seed,
+        key_field="instance",
+        render=cot_renderer(dictionary) if params.mode == "cot" and dictionary else None,
+    )
+
+
+def self_conditioning_solver(
+    params: SelfConditioningParams, dictionary: Mapping[str, int] | None = None
+) -> Solver:
+    synthetic_before = params.target_turn if params.protocol == "target" else 1
+    return rewritten_history(
+        induced_errors(params, dictionary),
+        synthetic_before=synthetic_before,
+        history="paper",
+        mode=params.mode,
+        replay_reasoning=params.replay_reasoning,
+    )
+
+
+def self_conditioning_task(
+    params: SelfConditioningParams,
+    data: ExecutionDataset,
+    config: GenerateConfig,
+    elicitation: Elicitation,
+    version: str,
+) -> Task:
+    """The task, from validated parameters, the instances, the generation config and the
+    mode's elicitation (as the horizon task sets them)."""
+    return Task(
+        dataset=self_conditioning_dataset(
+            data, params, system_prompt(data.dictionary, params.k, params.mode)
+        ),
+        solver=elicit(self_conditioning_solver(params, data.dictionary), elicitation),
+        scorer=self_conditioning_scorer(),
+        metrics=self_conditioning_metrics(full=params.protocol == "full"),
+        config=config,
+        version=version,
+        metadata={
+            "k": params.k,
+            "mode": params.mode,
+            "rates": params.rates,
+            "target_turn": params.target_turn,
+            "protocol": params.protocol,
+            "offsets": params.offsets,
+            "max_offset": params.max_offset,
+            "dictionary_sha256": data.dictionary_sha256(),
+        },
+    )
+
+
+__all__ = [
+    "PAPER_MAX_OFFSET",
+    "PAPER_RATES",
+    "PAPER_TARGET_TURN",
+    "SelfConditioningParams",
+    "self_conditioning_task",
+]

@@ -1,0 +1,300 @@
+"""Scoring the self-conditioning experiment: accuracy against the history the model was
+shown, and against the true total, per rate of induced errors.
+
+A reply at turn t is judged two ways:
+- ``shown``: it equals the last integer the history showed before t (0 if none) plus the
+  true sum of turn t's keys, i.e. the model did this turn right given what it was shown;
+- ``true``: it equals the true running total.
+``Score.value`` is the flat list (shown per turn, then true per turn; NaN where a turn was
+not generated), reduced position by position across epochs. The target turn is the last.
+Metrics group by the sample metadata ``rate``: the target turn's accuracy per rate with a
+bootstrap interval, and the slope of accuracy against rate with an interval that resamples
+instances (every rate of an instance together).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.scorer import (
+    Metric,
+    SampleScore,
+    Score,
+    Scorer,
+    Target,
+    grouped,
+    metric,
+    scorer,
+)
+from inspect_ai.solver import TaskState
+from inspect_ai.util import store_as
+from pydantic import BaseModel
+
+from scorers.metrics import Estimate, mean_curve, mean_estimate, slope_estimate, stack
+from scorers.parsing import ParsedAnswer, parse_answer
+from solvers.rewrite import RewriteLog
+from solvers.turn_loop import TurnLog, TurnRecord
+
+Basis = Literal["shown", "true"]
+BASES: tuple[str, ...] = get_args(Basis)
+Bound = Literal["value", "low", "high"]
+RATE_FIELD = "rate"
+CLUSTER_FIELD = "instance"
+
+
+def conditioned_correctness(
+    records: Sequence[TurnRecord], shown: dict[int, int | None], truths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per planned turn, (shown-relative, true) correctness; NaN where not generated.
+
+    ``shown`` maps a turn to the integer its history entry showed (None: none); turns
+    missing from it show what their record shows."""
+    planned = len(truths)
+    totals = np.asarray(truths, dtype=np.int64)
+    increments = np.diff(totals, prepend=0)
+    visible: list[int | None] = []
+    for turn in range(1, planned + 1):
+        if turn in shown:
+            visible.append(shown[turn])
+        else:
+            record = next((r for r in records if r.turn == turn), None)
+            visible.append(None if record is None else parse_answer(record.shown).value)
+    relative = np.full(planned, np.nan)
+    true = np.full(planned, np.nan)
+    for record in records:
+        # A turn whose context ran out was never attempted: unobserved, not wrong.
+        if not 1 <= record.turn <= planned or record.stop_reason == "model_length":
+            continue
+        index = record.turn - 1
+        previous = next((v for v in reversed(visible[:index]) if v is not None), 0)
+        value = record.answer.value if record.answer.is_int else None
+        relative[index] = value is not None and value == previous + int(increments[index])
+        true[index] = value is not None and value == int(totals[index])
+    return relative, true
+
+
+def split_value(value: object) -> tuple[np.ndarray, np.ndarray]:
+    """A score value back into its (shown, true) per-turn arrays."""
+    flat = np.asarray(value, dtype=np.float64)
+    if flat.ndim != 1 or flat.size % 2:
+        raise ValueError(f"a self-conditioning value holds 2 x turns entries, got {flat.size}")
+    shown, true = flat.reshape(2, -1)
+    return shown, true
+
+
+def _target_values(scores: Sequence[SampleScore], basis: str) -> np.ndarray:
+    position = BASES.index(basis)
+    return np.array([split_value(s.score.value)[position][-1] for s in scores])
+
+
+def _estimate(estimate: Estimate, bound: str) -> float:
+    return float(getattr(estimate, bound))
+
+
+@metric
+def target_accuracy(basis: Basis = "shown", bound: Bound = "value") -> Metric:
+    """Accuracy at the target (last) turn, or a bound of its 95% bootstrap interval."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        if not scores:
+            return math.nan
+        return _estimate(mean_estimate(_target_values(scores, basis)), bound)
+
+    return compute
+
+
+@metric
+def turn_accuracy(basis: Basis = "shown") -> Metric:
+    """Mean per-turn accuracy over every generated turn (the full protocol's curve,
+    averaged)."""
+
+    def compute(scores: list[SampleScore]) -> float:
+        if not scores:
+            return math.nan
+        position = BASES.index(basis)
+        values = np.concatenate([split_value(s.score.value)[position] for s in scores])
+        return float(np.nanmean(values)) if (~np.isnan(values)).any() else math.nan
+
+    return compute
+
+
+def rate_slope_summary(scores: Sequence[SampleScore]) -> dict[str, float]:
+    """Slope of target-turn accuracy against rate, with intervals, for both bases."""
+    result: dict[str, float] = {}
+    rates = np.array([float((s.sample_metadata or {})[RATE_FIELD]) for s in scores])
+    clusters = np.array(
+        [str((s.sample_metadata or {}).get(CLUSTER_FIELD, s.sample_id)) for s in scores]
+    )
+    for basis in BASES:
+        estimate = slope_estimate(rates, _target_values(scores, basis), clusters)
+        result |= {
+            f"slope_{basis}": estimate.value,
+            f"slope_{basis}_low": estimate.low,
+            f"slope_{basis}_high": estimate.high,
+        }
+    return result
+
+
+@metric
+def rate_slope() -> Metric:
+    """Change in target-turn accuracy per unit rate of induced errors (shown and true
+    bases), with 95% bootstrap intervals over instances."""
+
+    def compute(scores: list[SampleScore]) -> dict[str, float]:
+        if not scores:
+            return {
+                f"slope_{basis}{end}": math.nan for basis in BASES for end in ("", "_low", "_high")
+            }
+        return rate_slope_summary(scores)
+
+    return compute
+
+
+def self_conditioning_metrics(full: bool = False) -> list[Metric | dict[str, list[Metric]]]:
+    """Per-rate accuracy (named like ``shown_r0.25``, ``true_r0.25_low``) and the slope;
+    with ``full``, per-rate mean turn accuracy over all turns too (``turns_r0.25``)."""
+    metrics: list[Metric | dict[str, list[Metric]]] = []
+    bases: tuple[Basis, ...] = ("shown", "true")
+    bounds: tuple[Bound, ...] = ("value", "low", "high")
+    for basis in bases:
+        for bound in bounds:
+            suffix = "" if bound == "value" else f"_{bound}"
+            metrics.append(
+                grouped(
+                    target_accuracy(basis, bound),
+                    RATE_FIELD,
+                    all=False,
+                    name_template=f"{basis}_r{{group_name}}{suffix}",
+                )
+            )
+    metrics.append(rate_slope())
+    if full:
+        metrics.append(
+            grouped(
+                turn_accuracy("shown"), RATE_FIELD, all=False, name_template="turns_r{group_name}"
+            )
+        )
+    return metrics
+
+
+def _explain(
+    rate: object,
+    shown: np.ndarray,
+    true: np.ndarray,
+    last: ParsedAnswer | None,
+    induced: int,
+    visible: int,
+) -> str:
+    def verdict(value: float) -> str:
+        return "not reached" if math.isnan(value) else ("right" if value else "wrong")
+
+    answer = "none" if last is None else str(last.value if last.is_int else last.status)
+    return (
+        f"rate {rate}: turn {shown.size} answer {answer}; given the history shown "
+        f"{verdict(shown[-1])}, against the true total {verdict(true[-1])}; "
+        f"{induced}/{visible} earlier shown turns carried an induced error"
+    )
+
+
+@scorer(metrics=self_conditioning_metrics())
+def self_conditioning_scorer() -> Scorer:
+    """Judge each generated turn against the shown history and the true totals."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        log = store_as(TurnLog)
+        rewrites = store_as(RewriteLog)
+        truths = [int(total) for total in target.target]
+        shown, true = conditioned_correctness(log.turns, rewrites.shown_values(), truths)
+        earlier = [entry for entry in rewrites.turns if entry.turn < len(truths)]
+        last = log.turns[-1].answer if log.turns else None
+        return Score(
+            value=np.concatenate([shown, true]).tolist(),
+            answer=None if last is None else str(last.value if last.is_int else last.status),
+            explanation=_explain(
+                state.metadata.get(RATE_FIELD),
+                shown,
+                true,
+                last,
+                sum(entry.induced for entry in earlier),
+                len(earlier),
+            ),
+            metadata={
+                "ended": log.ended,
+                "induced_turns": [entry.turn for entry in earlier if entry.induced],
+            },
+        )
+
+    return score
+
+
+class RateCurve(BaseModel):
+    """Per-turn accuracy for one rate (NaN where no sample generated the turn)."""
+
+    rate: float
+    samples: int
+    shown: list[float]
+    true: list[float]
+
+
+def rate_curves(scores: Sequence[SampleScore]) -> list[RateCurve]:
+    """The per-turn accuracy curves of each rate, in increasing rate."""
+    by_rate: dict[float, list[SampleScore]] = {}
+    for sample_score in scores:
+        rate = float((sample_score.sample_metadata or {})[RATE_FIELD])
+        by_rate.setdefault(rate, []).append(sample_score)
+    curves = []
+    for rate in sorted(by_rate):
+        pairs = [split_value(s.score.value) for s in by_rate[rate]]
+        curves.append(
+            RateCurve(
+                rate=rate,
+                samples=len(pairs),
+                shown=mean_curve(stack([p[0] for p in pairs])).tolist(),
+                true=mean_curve(stack([p[1] for p in pairs])).tolist(),
+            )
+        )
+    return curves
+
+
+def log_scores(log: EvalLog, scorer_name: str | None = None) -> list[SampleScore]:
+    """The sample scores of a log (of ``scorer_name``, by default the first scorer), with
+    sample metadata, as the metrics see them."""
+    result = []
+    for sample in log.samples or []:
+        if not sample.scores:
+            continue
+        name = scorer_name or next(iter(sample.scores))
+        if name in sample.scores:
+            result.append(
+                SampleScore(
+                    score=sample.scores[name], sample_id=sample.id, sample_metadata=sample.metadata
+                )
+            )
+    return result
+
+
+def main(argv: Sequence[str]) -> None:
+    """``python -m scorers.self_conditioning LOG [EVERY]``: the per-rate curves of a log,
+    every EVERY-th turn (default 10) and the last."""
+    log = read_eval_log(argv[0])
+    every = int(argv[1]) if len(argv) > 1 else 10
+    curves = rate_curves(log_scores(log))
+    if not curves:
+        print("no scored samples")
+        return
+    turns = len(curves[0].shown)
+    picked = sorted({*range(every, turns + 1, every), turns})
+    print("shown-relative / true accuracy per turn")
+    print(f"{'rate':<6} {'n':<4} " + " ".join(f"{f't{t}':<9}" for t in picked))
+    for curve in curves:
+        cells = [f"{curve.shown[t - 1]:.2f}/{curve.true[t - 1]:.2f}" for t in picked]
+        print(f"{curve.rate:<6g} {curve.samples:<4d} " + " ".join(cells))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

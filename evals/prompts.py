@@ -100,3 +100,81 @@ def system_prompt(dictionary: Mapping[str, int], k: int, mode: str) -> str:
 
 def turn_text(keys: Sequence[str]) -> str:
     return KEY_SEPARATOR.join(keys)
+
+
+# Single-turn protocol: one user message holds the instructions, the dictionary and every key.
+WORDS_HEADER = "Words:"
+BLOCK_PHRASE = "After every {k} words"
+
+_SINGLE_TURN_TASK = (
+    "Below is a dictionary that maps words to integers, followed by a list of words "
+    "separated by commas. Go through the list in order, look up each word's value and add "
+    "it to a running total that starts at 0. Words may repeat."
+)
+_SINGLE_TURN_WORKING: dict[str, str] = {
+    "plain": "Do not show any working: the reply is the answer tag alone.",
+    "cot": (
+        "Work through the words in order, one line per word, in the form "
+        "'word = value; previous total + value = new total', then give the answer tag."
+    ),
+    "thinking": "Think it through privately; the reply is the answer tag alone.",
+}
+_EXAMPLE_WORDS = 6
+_EXAMPLE_BLOCK = 2
+
+
+def single_turn_format(k: int, steps: int) -> str:
+    """The reply format: the running total after each block of k words as one list, or,
+    when the task is a single block, the sum alone."""
+    if k >= steps:
+        return "Reply with the sum of the values of all the words, written as <answer>SUM</answer>."
+    blocks = -(-steps // k)
+    return (
+        f"{BLOCK_PHRASE.format(k=k)}, and after the last word, note the running total. "
+        f"Reply with these {blocks} running totals in order, separated by commas, inside "
+        "one tag: <answer>TOTAL_1, TOTAL_2, ...</answer>."
+    )
+
+
+def single_turn_example(blocks: bool, mode: str) -> str:
+    """A worked example on the toy dictionary, computed, in the same shape as the task."""
+    rng = random.Random("single-turn-example")
+    keys = [rng.choice(list(TOY_DICTIONARY)) for _ in range(_EXAMPLE_WORDS)]
+    sums = [sum(TOY_DICTIONARY[key] for key in keys[: i + 1]) for i in range(len(keys))]
+    if blocks:
+        totals = sums[_EXAMPLE_BLOCK - 1 :: _EXAMPLE_BLOCK]
+        answer = f"<answer>{', '.join(str(total) for total in totals)}</answer>"
+        shape = f"(a running total after every {_EXAMPLE_BLOCK} words)"
+    else:
+        answer = format_answer(sums[-1])
+        shape = "(the sum of all the words)"
+    reply = [*working_lines(keys, TOY_DICTIONARY, 0), answer] if mode == "cot" else [answer]
+    return "\n".join(
+        [
+            f"Example {shape}, with a made-up dictionary that is not the real one:",
+            "  " + ", ".join(f"{word}: {value}" for word, value in TOY_DICTIONARY.items()),
+            f"Words: {KEY_SEPARATOR.join(keys)}",
+            "Reply:",
+            *("  " + line for line in reply),
+        ]
+    )
+
+
+def single_turn_prompt(
+    dictionary: Mapping[str, int], keys: Sequence[str], k: int, mode: str
+) -> str:
+    """The one user message of the single-turn protocol: task, reply format, example,
+    dictionary and all the keys (reported per block of k, or as one sum when k covers all)."""
+    if mode not in _SINGLE_TURN_WORKING:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    blocks = k < len(keys)
+    return "\n\n".join(
+        [
+            _SINGLE_TURN_TASK,
+            single_turn_format(k, len(keys)),
+            _SINGLE_TURN_WORKING[mode],
+            single_turn_example(blocks, mode),
+            dictionary_block(dictionary),
+            f"{WORDS_HEADER}\n{KEY_SEPARATOR.join(keys)}",
+        ]
+    )

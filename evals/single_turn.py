@@ -1,0 +1,129 @@
+"""Single-turn execution: the dictionary and all L keys in one user message, one reply.
+
+Two shapes: the running total after every block of K keys as one comma-separated list in
+the answer tag, or, when K = L (the frontier setting), one integer, the sum of all keys.
+The ``single_turn`` and ``frontier`` tasks in :mod:`evals.horizon` build on this module;
+:mod:`evals.frontier` searches over K for the largest one a model executes.
+"""
+
+from __future__ import annotations
+
+from inspect_ai import Task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessageUser, GenerateConfig
+from inspect_ai.solver import generate
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from evals.dataset import ExecutionDataset, Instance
+from evals.horizon import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
+from evals.params import HorizonParams, ParameterError, ReasoningEffort
+from evals.prompts import Mode, single_turn_prompt
+from evals.samples import split_turns, turn_totals
+from scorers.single_turn import single_turn_scorer
+from solvers.thinking import Elicitation, elicit, from_prompt_mode
+
+FRONTIER_REASONING_TOKENS = 32_000
+"""The paper's reasoning budget for frontier models."""
+PAPER_THINKING_MAX_TOKENS = 100_000
+"""The paper's output limit for thinking models (pass ``max_tokens`` to use it)."""
+
+
+class SingleTurnParams(BaseModel):
+    """Parameters of the ``single_turn`` and ``frontier`` tasks."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    samples: int = Field(ge=1)
+    first_sample: int = Field(default=0, ge=0)
+    """Index of the first instance used (probes take consecutive batches of instances)."""
+    steps: int = Field(ge=1)
+    k: int = Field(ge=1)
+    mode: Mode
+    seed: int
+    dict_size: int = Field(ge=1)
+    value_min: int
+    value_max: int
+    reasoning_effort: ReasoningEffort | None
+    reasoning_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    dataset_file: str | None
+
+    @model_validator(mode="after")
+    def _check(self) -> SingleTurnParams:
+        if self.k > self.steps:
+            raise ValueError(f"k ({self.k}) must not exceed steps ({self.steps})")
+        return self
+
+    @property
+    def blocks(self) -> int:
+        return -(-self.steps // self.k)
+
+    def elicitation(self) -> Elicitation:
+        return from_prompt_mode(self.mode, self.reasoning_effort, self.reasoning_tokens)
+
+    def data(self) -> tuple[ExecutionDataset, list[Instance]]:
+        """The dataset and its instances ``first_sample`` .. ``first_sample + samples - 1``,
+        cut to ``steps``."""
+        horizon_params = HorizonParams(
+            samples=self.first_sample + self.samples,
+            steps=self.steps,
+            k=self.k,
+            mode=self.mode,
+            seed=self.seed,
+            dict_size=self.dict_size,
+            value_min=self.value_min,
+            value_max=self.value_max,
+            history="paper",
+            replay_reasoning=False,
+            reasoning_effort=None,
+            dataset_file=self.dataset_file,
+        )
+        data: ExecutionDataset = build_data(horizon_params)
+        chosen = data.instances[self.first_sample :]
+        if len(chosen) < self.samples:
+            raise ParameterError(
+                f"single_turn: the dataset has {len(data.instances)} instances, "
+                f"fewer than first_sample + samples ({self.first_sample + self.samples})"
+            )
+        return data, chosen[: self.samples]
+
+
+def single_turn_sample(instance: Instance, dictionary: dict[str, int], k: int, mode: str) -> Sample:
+    """One sample: the whole task in one user message, the true total after each block."""
+    return Sample(
+        id=instance.id,
+        input=[ChatMessageUser(content=single_turn_prompt(dictionary, instance.keys, k, mode))],
+        target=[str(total) for total in turn_totals(instance, k)],
+        metadata={
+            "instance": instance.id,
+            "k": k,
+            "steps": len(instance.keys),
+            "blocks": len(split_turns(instance.keys, k)),
+        },
+    )
+
+
+def single_turn_task(params: SingleTurnParams, name: str) -> Task:
+    """The Inspect task for validated parameters."""
+    data, instances = params.data()
+    elicitation = params.elicitation()
+    config = GenerateConfig(
+        temperature=PAPER_TEMPERATURE, top_p=PAPER_TOP_P, max_tokens=params.max_tokens
+    ).merge(elicitation.generic_config())
+    samples = [single_turn_sample(i, data.dictionary, params.k, params.mode) for i in instances]
+    return Task(
+        dataset=MemoryDataset(samples, name=name),
+        solver=elicit(generate(), elicitation),
+        scorer=single_turn_scorer(),
+        config=config,
+        version=TASK_VERSION,
+        metadata={
+            "k": params.k,
+            "steps": params.steps,
+            "blocks": params.blocks,
+            "shape": "sum" if params.blocks == 1 else "block_totals",
+            "mode": params.mode,
+            "first_sample": params.first_sample,
+            "dictionary_sha256": data.dictionary_sha256(),
+        },
+    )

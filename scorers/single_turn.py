@@ -1,0 +1,70 @@
+"""Scoring a single-turn reply: per block of K keys and as a whole.
+
+The reply's list of running totals is matched to the true totals by position: block b is
+index-correct when item b equals the true total after b blocks; a missing item, or a reply
+with no readable list, makes a block wrong (observed, not censored: the reply is over).
+Items beyond the last block are ignored. When the task is one block the reply is one
+integer, read by :func:`scorers.parsing.parse_answer` (so ``1,234`` is accepted there).
+
+``Score.value`` has the multi-turn layout (index, task, turn correctness per block), so the
+execution metrics apply unchanged: ``task_accuracy`` and ``full_correct`` are whole-reply
+accuracy, ``turn_accuracy`` is per-block accuracy, ``horizon_50`` is counted in steps.
+"""
+
+from __future__ import annotations
+
+from inspect_ai.scorer import Score, Scorer, Target, scorer
+from inspect_ai.solver import TaskState
+
+from scorers.correctness import TurnCorrectness, turn_correctness
+from scorers.execution import execution_metrics
+from scorers.parsing import ParsedAnswer, parse_answer, parse_answer_list
+
+
+def block_answers(reply: str, blocks: int) -> list[ParsedAnswer]:
+    """One parsed answer per block, read from a single reply."""
+    if blocks == 1:
+        return [parse_answer(reply)]
+    parsed = parse_answer_list(reply)
+    if parsed.values is None:
+        return [ParsedAnswer(status=parsed.status, content=parsed.content)] * blocks
+    items = [ParsedAnswer(status="int", value=v, content=str(v)) for v in parsed.values]
+    missing = [ParsedAnswer(status="no_answer")] * max(0, blocks - len(items))
+    return (items + missing)[:blocks]
+
+
+def whole_correct(value: object) -> bool:
+    """Whether a single-turn ``Score.value`` has every block right."""
+    task = TurnCorrectness.from_value(value).task
+    return bool(task.size and task[-1] == 1.0)
+
+
+@scorer(metrics=[execution_metrics()])
+def single_turn_scorer() -> Scorer:
+    """Score the reply against the true total after each block (``target``, in order)."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        expected = [int(total) for total in target.target]
+        reply = state.output.completion
+        answers = block_answers(reply, len(expected))
+        correctness = turn_correctness(answers, expected)
+        usage = state.output.usage
+        right = int(sum(correctness.index == 1.0))
+        shown = [str(a.value) if a.is_int else a.status for a in answers]
+        return Score(
+            value=correctness.as_value(),
+            answer=", ".join(shown),
+            explanation=(
+                f"{right}/{len(expected)} block totals right, "
+                f"whole reply {'right' if whole_correct(correctness.as_value()) else 'wrong'}, "
+                f"stop reason {state.output.stop_reason}"
+            ),
+            metadata={
+                "k": int(state.metadata.get("k", 1)),
+                "total_steps": state.metadata.get("steps"),
+                "stop_reason": state.output.stop_reason,
+                "reasoning_tokens": None if usage is None else usage.reasoning_tokens,
+            },
+        )
+
+    return score

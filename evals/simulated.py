@@ -9,13 +9,21 @@ probability rises by c times the fraction of wrong totals visible in its own his
 Replies are deterministic for a seed and a conversation, so retries and reruns agree.
 
     inspect eval evals/horizon.py --model simulated/executor -M p=0.99 -M self_conditioning=0.2
+
+With ``single_turn_capacity`` C, one reply executes about C steps: each reply draws its
+capacity C * exp(spread * z), z standard normal, and every step beyond it drifts by a
+nonzero offset of one sign, so at p = 1 accuracy at K steps is Phi(ln(C / K) / spread):
+near 1 below C, 0.5 at C, near 0 above. It reads single-turn prompts (dictionary and all
+words in one user message) and answers a list of block totals or one sum, as asked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
+from functools import lru_cache
 from typing import Any
 
 from inspect_ai.model import (
@@ -34,11 +42,18 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from evals.prompts import DICTIONARY_HEADER, KEY_SEPARATOR, working_lines
-from scorers.parsing import format_answer, parse_answer
+from evals.prompts import (
+    BLOCK_PHRASE,
+    DICTIONARY_HEADER,
+    KEY_SEPARATOR,
+    WORDS_HEADER,
+    working_lines,
+)
+from scorers.parsing import format_answer, format_answer_list, parse_answer
 
 _ENTRY = re.compile(r"^\s*([A-Za-z]+): (-?\d+)\s*$", re.MULTILINE)
 _COT_MARKER = "previous total + value = new total"
+_BLOCK = re.compile(re.escape(BLOCK_PHRASE).replace(re.escape("{k}"), r"(\d+)"))
 CHARS_PER_TOKEN = 4
 MAX_OFFSET = 10
 
@@ -57,6 +72,10 @@ class SimulatedBehaviour(BaseModel):
     seed: int = 0
     context_window: int | None = Field(default=None, ge=1)
     """Approximate tokens (4 characters each) beyond which it stops with model_length."""
+    single_turn_capacity: float | None = Field(default=None, gt=0)
+    """Median steps one reply executes correctly; later steps in the reply go wrong."""
+    capacity_spread: float = Field(default=0.05, ge=0.0)
+    """Log-scale spread of each reply's capacity around ``single_turn_capacity``."""
 
 
 class Conversation(BaseModel):
@@ -68,20 +87,69 @@ class Conversation(BaseModel):
     shown_answers: list[int | None]
     """The integer each earlier assistant turn shows, None where it shows none."""
     cot: bool
+    single_turn: bool = False
+    """A single-turn prompt: dictionary and every word in one user message."""
+    block: int | None = None
+    """Single-turn: report a total after every ``block`` words (None: one sum)."""
+
+
+def _single_turn_prompt(messages: list[ChatMessage]) -> str | None:
+    users = [m.text for m in messages if isinstance(m, ChatMessageUser)]
+    if len(users) == 1 and DICTIONARY_HEADER in users[0] and WORDS_HEADER in users[0]:
+        return users[0]
+    return None
+
+
+def read_single_turn(text: str) -> Conversation:
+    """The dictionary, words and block size of a single-turn prompt."""
+    header = text.rfind(DICTIONARY_HEADER)
+    words_at = text.rfind(WORDS_HEADER)
+    dictionary = {word: int(value) for word, value in _ENTRY.findall(text[header:words_at])}
+    listed = text[words_at + len(WORDS_HEADER) :]
+    keys = [key.strip() for key in listed.split(KEY_SEPARATOR.strip()) if key.strip()]
+    block = _BLOCK.search(text)
+    return Conversation(
+        dictionary=dictionary,
+        turns=[keys],
+        shown_answers=[],
+        cot=_COT_MARKER in text,
+        single_turn=True,
+        block=int(block.group(1)) if block else None,
+    )
+
+
+# Every turn re-reads the whole conversation, as a model would. Reading one message's text
+# is memoised, so a turn costs a lookup per earlier message instead of a parse.
+_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=64)
+def _system_dictionary(system: str) -> tuple[tuple[str, int], ...]:
+    header = system.rfind(DICTIONARY_HEADER)
+    dictionary_text = system[header:] if header >= 0 else system
+    return tuple((word, int(value)) for word, value in _ENTRY.findall(dictionary_text))
+
+
+@lru_cache(maxsize=_MEMO)
+def _turn_keys(text: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in text.split(KEY_SEPARATOR.strip()) if key.strip())
+
+
+@lru_cache(maxsize=_MEMO)
+def _shown_value(text: str) -> int | None:
+    return parse_answer(text).value
 
 
 def read_conversation(messages: list[ChatMessage]) -> Conversation:
+    single = _single_turn_prompt(messages)
+    if single is not None:
+        return read_single_turn(single)
     system = "\n".join(m.text for m in messages if isinstance(m, ChatMessageSystem))
-    header = system.rfind(DICTIONARY_HEADER)
-    dictionary_text = system[header:] if header >= 0 else system
-    dictionary = {word: int(value) for word, value in _ENTRY.findall(dictionary_text)}
-    turns = [
-        [key.strip() for key in m.text.split(KEY_SEPARATOR.strip()) if key.strip()]
-        for m in messages
-        if isinstance(m, ChatMessageUser)
-    ]
-    shown = [parse_answer(m.text).value for m in messages if isinstance(m, ChatMessageAssistant)]
-    return Conversation(
+    dictionary = dict(_system_dictionary(system))
+    turns = [list(_turn_keys(m.text)) for m in messages if isinstance(m, ChatMessageUser)]
+    shown = [_shown_value(m.text) for m in messages if isinstance(m, ChatMessageAssistant)]
+    # Built from parsed parts, so validation (linear in the history) is skipped.
+    return Conversation.model_construct(
         dictionary=dictionary, turns=turns, shown_answers=shown, cot=_COT_MARKER in system
     )
 
@@ -103,22 +171,42 @@ class SimulatedReply(BaseModel):
 
 
 def simulate_reply(
-    conversation: Conversation, behaviour: SimulatedBehaviour, rng: random.Random
+    conversation: Conversation,
+    behaviour: SimulatedBehaviour,
+    rng: random.Random,
+    capacity_rng: random.Random | None = None,
 ) -> SimulatedReply:
-    """The executor's reply to the last user turn."""
+    """The executor's reply to the last user turn (``capacity_rng`` draws this reply's
+    single-turn capacity, kept apart so other behaviour is unchanged by it)."""
     previous = next((a for a in reversed(conversation.shown_answers) if a is not None), 0)
     error = (1.0 - behaviour.p) + behaviour.self_conditioning * visible_error_fraction(conversation)
     believed: dict[str, int] = {}
     total = previous
     working: list[str] = []
     keys = conversation.turns[-1] if conversation.turns else []
-    for key in keys:
+    capacity, drift = math.inf, 1
+    if behaviour.single_turn_capacity is not None:
+        draw = capacity_rng or random.Random(rng.random())
+        capacity = behaviour.single_turn_capacity * math.exp(
+            behaviour.capacity_spread * draw.gauss(0.0, 1.0)
+        )
+        drift = draw.choice([-1, 1])
+    totals: list[int] = []
+    for step, key in enumerate(keys, start=1):
         value = conversation.dictionary.get(key, 0)
-        if rng.random() < error:
+        if step > capacity:
+            value += drift * rng.randint(1, MAX_OFFSET)
+        elif rng.random() < error:
             value += rng.choice([o for o in range(-MAX_OFFSET, MAX_OFFSET + 1) if o != 0])
         believed[key] = value
         working.extend(working_lines([key], believed, total))
         total += value
+        totals.append(total)
+    block = conversation.block if conversation.single_turn else None
+    if block is not None and block < len(totals):
+        ends = [*range(block - 1, len(totals) - 1, block), len(totals) - 1]
+        reported = [totals[end] for end in ends]
+        return SimulatedReply(text=format_answer_list(reported), working=working)
     if rng.random() < behaviour.format_error:
         text = rng.choice([f"The running total is now {total}.", f"<answer>{total}?</answer>"])
     else:
@@ -126,11 +214,19 @@ def simulate_reply(
     return SimulatedReply(text=text, working=working)
 
 
-def _conversation_rng(seed: int, messages: list[ChatMessage]) -> random.Random:
-    digest = hashlib.sha256(str(seed).encode())
-    for message in messages:
-        digest.update(message.role.encode())
-        digest.update(message.text.encode())
+def _conversation_bytes(messages: list[ChatMessage], texts: list[str] | None = None) -> bytes:
+    """Each message's role then text, concatenated: what the reply's seed is hashed from."""
+    texts = [m.text for m in messages] if texts is None else texts
+    pairs = zip(messages, texts, strict=True)
+    return "".join(part for m, text in pairs for part in (m.role, text)).encode()
+
+
+def _conversation_rng(
+    seed: int, messages: list[ChatMessage], salt: str = "", payload: bytes | None = None
+) -> random.Random:
+    """A generator seeded by the conversation (``payload``: its precomputed bytes)."""
+    digest = hashlib.sha256((str(seed) + salt).encode())
+    digest.update(_conversation_bytes(messages) if payload is None else payload)
     return random.Random(digest.digest())
 
 
@@ -164,7 +260,9 @@ class SimulatedExecutor(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
-        prompt_chars = sum(len(m.text) for m in input)
+        texts = [m.text for m in input]
+        payload = _conversation_bytes(input, texts)
+        prompt_chars = sum(len(text) for text in texts)
         input_tokens = prompt_chars // CHARS_PER_TOKEN + 1
         window = self.behaviour.context_window
         if window is not None and input_tokens > window:
@@ -172,8 +270,13 @@ class SimulatedExecutor(ModelAPI):
             output.usage = ModelUsage(input_tokens=input_tokens, total_tokens=input_tokens)
             return output
         conversation = read_conversation(input)
+        # A sampling seed in the request (e.g. one per vote) gives a different draw.
+        salt = "" if config.seed is None else f"/sampling-seed-{config.seed}"
         reply = simulate_reply(
-            conversation, self.behaviour, _conversation_rng(self.behaviour.seed, input)
+            conversation,
+            self.behaviour,
+            _conversation_rng(self.behaviour.seed, input, salt, payload),
+            _conversation_rng(self.behaviour.seed, input, salt + "/capacity", payload),
         )
         thinking = config.reasoning_effort is not None or config.reasoning_tokens is not None
         reasoning_tokens = 0
@@ -189,7 +292,8 @@ class SimulatedExecutor(ModelAPI):
         else:
             content = reply.text
         output = ModelOutput.from_content(self.model_name, content)
-        output_tokens = len(reply.text) // CHARS_PER_TOKEN + 1 + reasoning_tokens
+        visible = content if isinstance(content, str) else reply.text
+        output_tokens = len(visible) // CHARS_PER_TOKEN + 1 + reasoning_tokens
         output.usage = ModelUsage(
             input_tokens=input_tokens,
             output_tokens=output_tokens,

@@ -2,7 +2,8 @@
 
 ``Score.value`` is the flat per-turn list (index, task, turn correctness; NaN where a turn
 was never reached), so Inspect averages epochs position by position. ``Score.metadata``
-carries K and the total steps, which the metrics need to count horizons in steps.
+carries K and the total steps, which the metrics need to count horizons in steps, and the
+sample's input tokens with the share served from the provider's prompt cache (first epoch).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from inspect_ai.util import store_as
 from scorers.correctness import TurnCorrectness, turn_correctness
 from scorers.metrics import (
     cumulative_steps,
-    horizon_estimate,
+    horizon_estimates,
     mean_curve,
     stack,
     step_accuracy_from_turns,
     survival_curve,
     theoretical_horizon,
 )
-from solvers.turn_loop import TurnLog
+from solvers.turn_loop import TurnLog, TurnRecord
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -37,6 +38,7 @@ def threshold_label(threshold: float) -> str:
 
 def metric_names(thresholds: Sequence[float] = THRESHOLDS) -> list[str]:
     names = ["turn_accuracy", "turn1_accuracy", "task_accuracy", "full_correct", "p_step"]
+    names.append("cached_input_share")
     for threshold in thresholds:
         label = threshold_label(threshold)
         names += [
@@ -49,21 +51,57 @@ def metric_names(thresholds: Sequence[float] = THRESHOLDS) -> list[str]:
     return names
 
 
-class ExecutionMatrices:
-    """The samples' correctness stacked into (samples, turns) matrices, plus step counts."""
+def input_token_counts(records: Sequence[TurnRecord]) -> tuple[float, float]:
+    """(all input tokens, those read from the provider's prompt cache) over the turns,
+    NaN when no turn reported usage. Inspect's ``input_tokens`` excludes cache reads and
+    writes, so the total adds them back."""
+    usages = [record.usage for record in records if record.usage is not None]
+    if not usages:
+        return math.nan, math.nan
+    cached = sum(usage.input_tokens_cache_read or 0 for usage in usages)
+    written = sum(usage.input_tokens_cache_write or 0 for usage in usages)
+    return float(sum(usage.input_tokens for usage in usages) + cached + written), float(cached)
 
-    def __init__(self, rows: Sequence[TurnCorrectness], k: int, total_steps: int | None) -> None:
+
+class ExecutionMatrices:
+    """The samples' correctness stacked into (samples, turns) matrices, plus step counts
+    and each sample's (input, cached input) tokens (NaN where unknown)."""
+
+    def __init__(
+        self,
+        rows: Sequence[TurnCorrectness],
+        k: int,
+        total_steps: int | None,
+        tokens: Sequence[tuple[float, float]] | None = None,
+    ) -> None:
         self.index = stack([row.index for row in rows])
         self.task = stack([row.task for row in rows])
         self.turn = stack([row.turn for row in rows])
         self.k = k
         self.steps = cumulative_steps(self.task.shape[1], k, total_steps)
+        known = tokens if tokens else [(math.nan, math.nan)] * len(rows)
+        self.tokens = np.array(known, dtype=np.float64).reshape(len(known), 2)
 
     @classmethod
     def from_scores(cls, scores: Sequence[SampleScore]) -> ExecutionMatrices:
         rows = [TurnCorrectness.from_value(s.score.value) for s in scores]
         meta = scores[0].score.metadata or {}
-        return cls(rows, int(meta.get("k", 1)), meta.get("total_steps"))
+        tokens = [_token_metadata(s.score.metadata or {}) for s in scores]
+        return cls(rows, int(meta.get("k", 1)), meta.get("total_steps"), tokens)
+
+    def cached_input_share(self) -> float:
+        """Cached over all input tokens, summed over the samples that reported usage."""
+        known = self.tokens[~np.isnan(self.tokens).any(axis=1)]
+        total = known[:, 0].sum() if known.size else 0.0
+        return float(known[:, 1].sum() / total) if total > 0 else math.nan
+
+
+def _token_metadata(meta: dict[str, object]) -> tuple[float, float]:
+    def number(name: str) -> float:
+        value = meta.get(name)
+        return float(value) if isinstance(value, int | float) else math.nan
+
+    return number("input_tokens"), number("cached_input_tokens")
 
 
 def summarise(
@@ -71,8 +109,12 @@ def summarise(
 ) -> dict[str, float]:
     """Every headline number for one set of samples."""
     turn = matrices.turn
-    observed = ~np.isnan(turn)
-    turn_accuracy = float(np.nanmean(turn)) if observed.any() else math.nan
+    unobserved = np.isnan(turn)
+    if unobserved.all():
+        turn_accuracy = math.nan
+    else:
+        # nanmean copies the matrix to zero its NaNs; without any, mean is the same sum.
+        turn_accuracy = float(np.nanmean(turn) if unobserved.any() else np.mean(turn))
     first_turn = mean_curve(turn[:, :1])[0] if turn.shape[1] else math.nan
     curve = survival_curve(matrices.task)
     last_task = matrices.task[:, -1]
@@ -83,10 +125,11 @@ def summarise(
         "task_accuracy": float(curve[-1]),
         "full_correct": float(np.mean(np.nan_to_num(last_task, nan=0.0))),
         "p_step": p_step,
+        "cached_input_share": matrices.cached_input_share(),
     }
-    for threshold in thresholds:
+    estimates = horizon_estimates(matrices.task, matrices.steps, thresholds, curve=curve)
+    for threshold, estimate in zip(thresholds, estimates, strict=True):
         label = threshold_label(threshold)
-        estimate = horizon_estimate(matrices.task, matrices.steps, threshold)
         result |= {
             f"horizon_{label}": estimate.value,
             f"horizon_{label}_low": estimate.low,
@@ -100,7 +143,8 @@ def summarise(
 @metric
 def execution_metrics() -> Metric:
     """Turn and task accuracy, H_0.5 and H_0.8 with 95% bootstrap intervals, the implied
-    per-step accuracy p and the Proposition-1 horizons ln(s)/ln(p)."""
+    per-step accuracy p, the Proposition-1 horizons ln(s)/ln(p), and the share of input
+    tokens served from the provider's prompt cache."""
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
         if not scores:
@@ -136,6 +180,7 @@ def execution_scorer(k: int | None = None) -> Scorer:
         correctness = turn_correctness(log.answers(), expected)
         keys_per_turn = k if k is not None else int(state.metadata.get("k", 1))
         last = log.turns[-1].answer if log.turns else None
+        input_tokens, cached_input_tokens = input_token_counts(log.turns)
         return Score(
             value=correctness.as_value(),
             answer=None if last is None else str(last.value if last.is_int else last.status),
@@ -145,6 +190,8 @@ def execution_scorer(k: int | None = None) -> Scorer:
                 "total_steps": state.metadata.get("steps"),
                 "ended": log.ended,
                 "observed_turns": correctness.observed_turns,
+                "input_tokens": input_tokens,
+                "cached_input_tokens": cached_input_tokens,
             },
         )
 

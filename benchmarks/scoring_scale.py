@@ -1,0 +1,225 @@
+"""Scoring at the paper's scale: every metric of the horizon task, bootstrap intervals
+included, for 100 samples x 50,000 steps (K = 1), against a plain per-element Python
+implementation of the same definitions, side by side in one run. Both must agree exactly.
+
+    python benchmarks/scoring_scale.py [--samples 100] [--steps 50000] [--p 0.999]
+
+The data is a model with per-step accuracy p (each wrong step adds a nonzero offset), so
+index, task and turn correctness follow the suite's definitions. A second case censors a
+fifth of the samples at a random turn (the context ran out), which the metrics treat as
+Kaplan-Meier right-censoring. The Python baseline stops each resample's curve at its first
+crossing; computing all 50,000 turns per resample would take it hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
+
+import numpy as np
+from inspect_ai.scorer import SampleScore, Score
+
+from scorers.correctness import TurnCorrectness
+from scorers.execution import THRESHOLDS, ExecutionMatrices, execution_metrics, summarise
+from scorers.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    _matrix_horizons,
+    cumulative_steps,
+    resample_weights,
+)
+
+T = TypeVar("T")
+TOLERANCE = 1e-9
+Rows = list[list[float]]
+
+
+def simulated_rows(
+    samples: int, steps: int, p: float, censor: float, seed: int
+) -> list[TurnCorrectness]:
+    """Correctness rows of a model that slips with probability 1 - p per step."""
+    rng = np.random.default_rng(seed)
+    slips = rng.random((samples, steps)) >= p
+    offsets = np.where(slips, rng.integers(1, 11, (samples, steps)), 0)
+    turn = (offsets == 0).astype(np.float64)
+    index = (np.cumsum(offsets, axis=1) == 0).astype(np.float64)
+    task = np.logical_and.accumulate(index > 0, axis=1).astype(np.float64)
+    rows = []
+    for i in range(samples):
+        row = TurnCorrectness(index=index[i], task=task[i], turn=turn[i])
+        if rng.random() < censor:
+            end = int(rng.integers(1, steps))
+            for values in (row.index, row.task, row.turn):
+                values[end:] = np.nan
+        rows.append(row)
+    return rows
+
+
+# --- the baseline: the metric definitions, one element at a time -------------------------
+
+
+def py_mean_observed(rows: Rows) -> float:
+    total, count = 0.0, 0
+    for row in rows:
+        for value in row:
+            if value == value:
+                total += value
+                count += 1
+    return total / count if count else math.nan
+
+
+def py_curve_value(task: Rows, picks: Sequence[int], t: int, censored: bool) -> tuple[float, float]:
+    """(surviving, at risk) at turn t over the picked samples (duplicates count twice)."""
+    surviving, at_risk = 0.0, 0.0
+    for i in picks:
+        value = task[i][t]
+        if not censored:
+            surviving += value
+            at_risk += 1.0
+        elif value == value:
+            before = 1.0 if t == 0 else task[i][t - 1]
+            at_risk += before if before == before else 0.0
+            surviving += value
+    return surviving, at_risk
+
+
+def py_first_below(
+    task: Rows, picks: Sequence[int], threshold: float, censored: bool, turns: int
+) -> tuple[int, list[float]]:
+    """First turn whose survival is below the threshold (-1 if none), and the curve so far."""
+    curve, value = [], 1.0
+    for t in range(turns):
+        surviving, at_risk = py_curve_value(task, picks, t, censored)
+        if censored:
+            value *= surviving / at_risk if at_risk > 0 else 1.0
+        else:
+            value = surviving / at_risk
+        curve.append(value)
+        if value < threshold - TOLERANCE:
+            return t, curve
+    return -1, curve
+
+
+def py_percentile(values: list[float], q: float) -> float:
+    """numpy's default (linear) percentile, operation for operation."""
+    ordered = sorted(values)
+    position = q / 100 * (len(ordered) - 1)
+    low = math.floor(position)
+    fraction = position - low
+    a, b = ordered[low], ordered[min(low + 1, len(ordered) - 1)]
+    if fraction >= 0.5:
+        return b - (b - a) * (1 - fraction)
+    return a + (b - a) * fraction
+
+
+def py_summary(
+    task: Rows, turn: Rows, k: int, steps: list[int], picks: list[list[int]]
+) -> dict[str, float]:
+    samples, turns = len(task), len(task[0])
+    censored = any(value != value for row in task for value in row)
+    turn_accuracy = py_mean_observed(turn)
+    everyone = list(range(samples))
+    _, curve = py_first_below(task, everyone, -math.inf, censored, turns)
+    p_step = max(turn_accuracy, 0.0) ** (1.0 / k)
+    result = {
+        "turn_accuracy": turn_accuracy,
+        "turn1_accuracy": py_mean_observed([row[:1] for row in turn]),
+        "task_accuracy": curve[-1],
+        "full_correct": sum(row[-1] if row[-1] == row[-1] else 0.0 for row in task) / samples,
+        "p_step": p_step,
+    }
+    tail = (1.0 - CONFIDENCE) / 2 * 100
+    for threshold in THRESHOLDS:
+        label = f"{round(threshold * 100):d}"
+        first = next((t for t, value in enumerate(curve) if value < threshold - TOLERANCE), -1)
+        replicates = []
+        for pick in picks:
+            found, _ = py_first_below(task, pick, threshold, censored, turns)
+            replicates.append(float(steps[found] if found >= 0 else steps[-1]))
+        theory = math.inf if p_step >= 1 else math.log(threshold) / math.log(p_step)
+        result |= {
+            f"horizon_{label}": float(steps[first] if first >= 0 else steps[-1]),
+            f"horizon_{label}_low": py_percentile(replicates, tail),
+            f"horizon_{label}_high": py_percentile(replicates, 100 - tail),
+            f"horizon_{label}_censored": float(first < 0),
+            f"theory_horizon_{label}": theory,
+        }
+    return result
+
+
+# --- timing ------------------------------------------------------------------------------
+
+
+def timed(function: Callable[[], T], repeats: int) -> tuple[float, T]:
+    best, result = math.inf, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    assert result is not None
+    return best, result
+
+
+def run_case(name: str, rows: list[TurnCorrectness], steps_total: int) -> None:
+    samples = len(rows)
+    scores = [
+        SampleScore(
+            score=Score(value=row.as_value(), metadata={"k": 1, "total_steps": steps_total}),
+            sample_id=i,
+        )
+        for i, row in enumerate(rows)
+    ]
+    metric = cast(Callable[[list[SampleScore]], object], execution_metrics())
+    ours, summary = timed(lambda: summarise(ExecutionMatrices(rows, 1, steps_total)), 5)
+    from_scores, _ = timed(lambda: metric(scores), 3)
+    matrices = ExecutionMatrices(rows, 1, steps_total)
+    weights = resample_weights(samples, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)
+    general, _ = timed(lambda: _matrix_horizons(weights, matrices.task, matrices.steps, 0.5), 1)
+
+    task_rows = [row.task.tolist() for row in rows]
+    turn_rows = [row.turn.tolist() for row in rows]
+    steps = cumulative_steps(len(task_rows[0]), 1, steps_total).tolist()
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    picks = rng.integers(0, samples, size=(BOOTSTRAP_RESAMPLES, samples)).tolist()
+    plain, expected = timed(lambda: py_summary(task_rows, turn_rows, 1, steps, picks), 1)
+
+    summary.pop("cached_input_share")
+    agree = summary.keys() == expected.keys() and all(
+        summary[key] == expected[key] or (math.isnan(summary[key]) and math.isnan(expected[key]))
+        for key in summary
+    )
+    print(f"\n{name}: {samples} samples x {steps_total:,} steps (K = 1)")
+    print(f"  every metric, from stacked rows:        {ours * 1000:9.1f} ms")
+    print(f"  the Inspect metric, from Score values:  {from_scores * 1000:9.1f} ms")
+    print(f"  one bootstrap on the general path:      {general * 1000:9.1f} ms")
+    print(f"  plain per-element Python:               {plain * 1000:9.1f} ms")
+    print(f"  speed-up over plain Python:             {plain / ours:9.1f} x")
+    print(f"  results identical:                      {agree}")
+    print(
+        f"  H_0.5 = {summary['horizon_50']:.0f} [{summary['horizon_50_low']:.1f}, "
+        f"{summary['horizon_50_high']:.1f}], H_0.8 = {summary['horizon_80']:.0f}"
+    )
+    if not agree:
+        for key in summary:
+            print(f"    {key}: ours {summary[key]!r} plain {expected.get(key)!r}")
+        raise SystemExit(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=50_000)
+    parser.add_argument("--p", type=float, default=0.999, help="per-step accuracy")
+    args = parser.parse_args()
+    run_case("uncensored", simulated_rows(args.samples, args.steps, args.p, 0.0, 1), args.steps)
+    run_case(
+        "a fifth censored", simulated_rows(args.samples, args.steps, args.p, 0.2, 2), args.steps
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 PAPER_SEED = 42
 PAPER_DICTIONARY_SIZE = 100
@@ -227,6 +227,13 @@ def _instance_from_record(record: Any, position: int, source: str) -> Instance:
             values=record["values"],
             running_sums=record["output"],
         )
+    except ValidationError as error:
+        # pydantic's first line only counts errors; name the field and the problem instead
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        problem = first["msg"].removeprefix("Value error, ")
+        detail = f"{where}: {problem}" if where else problem
+        raise DatasetError(f"{source}: record {position} is malformed: {detail}") from None
     except (ValueError, TypeError) as error:
         first_line = str(error).splitlines()[0]
         raise DatasetError(f"{source}: record {position} is malformed: {first_line}") from None

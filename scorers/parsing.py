@@ -16,6 +16,7 @@ Parsing never raises, whatever the text.
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 from pydantic import BaseModel
@@ -27,6 +28,7 @@ _OPEN, _CLOSE = "<answer>", "</answer>"
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 _EMPHASIS = ("**", "__", "*", "_", "`")
 _MINUS_SIGNS = ("-", "\u2212")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 class ParsedAnswer(BaseModel):
@@ -42,9 +44,16 @@ class ParsedAnswer(BaseModel):
         return self.status == "int"
 
 
+def _fold_case(text: str) -> str:
+    """ASCII letters lowered, nothing else: the result has the same length as ``text``, so
+    positions found in it index ``text``. (``str.lower`` turns U+0130 into two characters
+    and would shift every later position.)"""
+    return text.translate(_ASCII_LOWER)
+
+
 def strip_reasoning(text: str) -> str:
     """Remove reasoning written inline, so a tag inside it never counts as the answer."""
-    lowered = text.lower()
+    lowered = _fold_case(text)
     stray_close = lowered.find(_THINK_CLOSE)
     first_open = lowered.find(_THINK_OPEN)
     if stray_close != -1 and (first_open == -1 or stray_close < first_open):
@@ -67,7 +76,7 @@ def strip_reasoning(text: str) -> str:
 
 def first_tag_content(text: str) -> str | None:
     """Content of the first complete ``<answer>...</answer>`` pair, or None."""
-    lowered = text.lower()
+    lowered = _fold_case(text)
     start = lowered.find(_OPEN)
     if start == -1:
         return None
@@ -134,3 +143,46 @@ def parse_answer(reply: str) -> ParsedAnswer:
 def format_answer(value: int) -> str:
     """The canonical tagged form of an answer, as shown in histories and examples."""
     return f"{_OPEN}{value}{_CLOSE}"
+
+
+class ParsedList(BaseModel):
+    """A reply that should hold a comma-separated list of integers in one answer tag."""
+
+    status: AnswerStatus
+    values: list[int] | None = None
+    content: str | None = None
+
+
+def parse_integer_list(content: str) -> list[int] | None:
+    """Integers separated by commas (optionally inside ``[...]``), each in a form
+    :func:`parse_integer` accepts; None if any item is not one.
+
+    Inside a list a comma always separates items, so ``1,234`` is the two items 1 and 234:
+    grouped thousands are not accepted in lists. An empty item (``1,,2``, a trailing comma)
+    makes the list invalid."""
+    body = _strip_emphasis(content)
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    values: list[int] = []
+    for item in body.split(","):
+        value = parse_integer(item.strip()) if item.strip() else None
+        if value is None:
+            return None
+        values.append(value)
+    return values
+
+
+def parse_answer_list(reply: str) -> ParsedList:
+    """Parse a visible reply into a list of integers from its first answer tag."""
+    content = first_tag_content(strip_reasoning(reply))
+    if content is None:
+        return ParsedList(status="no_answer")
+    values = parse_integer_list(content)
+    if values is None:
+        return ParsedList(status="invalid", content=content)
+    return ParsedList(status="int", values=values, content=content)
+
+
+def format_answer_list(values: list[int]) -> str:
+    """The canonical tagged form of a list answer: ``<answer>3, -5, 12</answer>``."""
+    return f"{_OPEN}{', '.join(str(value) for value in values)}{_CLOSE}"

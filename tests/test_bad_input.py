@@ -1,0 +1,216 @@
+"""Bad input fails before any model call, with one line naming what is wrong.
+
+One table covers task parameters and dataset files. Each case is run the way a user runs
+it, through ``eval`` with a real ``openai-api`` model pointed at a local server that counts
+requests: the count must stay at zero and no log may be written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from fake_openai_server import FakeOpenAIServer
+from inspect_ai import eval
+from inspect_ai._util.error import PrerequisiteError
+
+MODEL = "openai-api/fake/tripwire"
+TASKS = str(Path(__file__).parents[1] / "evals" / "horizon.py")
+GOOD = {"input": ["alarm", "coach"], "values": [88, -31], "output": [88, 57]}
+
+
+def write(content: str | bytes) -> Callable[[Path], str]:
+    """A dataset file with this content, created in the test's folder."""
+
+    def make(folder: Path) -> str:
+        path = folder / "data.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return str(path)
+
+    return make
+
+
+def records(*rows: dict[str, Any]) -> Callable[[Path], str]:
+    return write(json.dumps(list(rows)))
+
+
+def authors(dictionary: dict[str, Any]) -> Callable[[Path], str]:
+    """The authors' file layout with this dictionary and one good record."""
+    return write(json.dumps({"dict_sum": {"dictionary": dictionary, "ground_truth_data": [GOOD]}}))
+
+
+def folder(base: Path) -> str:
+    return str(base)
+
+
+def missing(base: Path) -> str:
+    return str(base / "absent.json")
+
+
+class Case(NamedTuple):
+    task: str
+    args: dict[str, Any]
+    names: str
+    """A fragment the one-line message must contain."""
+    dataset: Callable[[Path], str] | None = None
+
+
+CASES: dict[str, Case] = {
+    # horizon parameters
+    "samples zero": Case("horizon", {"samples": 0}, "'samples'"),
+    "samples text": Case("horizon", {"samples": "ten"}, "'samples'"),
+    "turns zero": Case("horizon", {"turns": 0}, "'turns'"),
+    "no length": Case("horizon", {"turns": None, "steps": None}, "give turns or steps"),
+    "steps negative": Case("horizon", {"steps": -3}, "'steps'"),
+    "k zero": Case("horizon", {"k": 0}, "'k'"),
+    "k fraction": Case("horizon", {"k": 1.5}, "'k'"),
+    "mode unknown": Case("horizon", {"mode": "fancy"}, "'mode'"),
+    "history unknown": Case("horizon", {"history": "everything"}, "'history'"),
+    "dictionary empty": Case("horizon", {"dict_size": 0}, "'dict_size'"),
+    "dictionary too big": Case("horizon", {"dict_size": 10**6}, "exceeds the vocabulary"),
+    "range inverted": Case("horizon", {"value_min": 5, "value_max": 1}, "value_min"),
+    "effort unknown": Case("horizon", {"reasoning_effort": "extreme"}, "'reasoning_effort'"),
+    "budget zero": Case("horizon", {"reasoning_tokens": 0}, "'reasoning_tokens'"),
+    "replay text": Case("horizon", {"replay_reasoning": "yes"}, "'replay_reasoning'"),
+    "seed text": Case("horizon", {"seed": "x"}, "'seed'"),
+    # self-conditioning and single-turn parameters
+    "rate above one": Case("self_conditioning", {"rates": [0.5, 1.5]}, "rate"),
+    "rates repeat": Case("self_conditioning", {"rates": [0.5, 0.5]}, "repeat"),
+    "target turn one": Case("self_conditioning", {"target_turn": 1}, "'target_turn'"),
+    "protocol unknown": Case("self_conditioning", {"protocol": "half"}, "'protocol'"),
+    "offsets unknown": Case("self_conditioning", {"offsets": "wild"}, "'offsets'"),
+    "offset zero": Case("self_conditioning", {"max_offset": 0}, "'max_offset'"),
+    "single steps zero": Case("single_turn", {"steps": 0}, "'steps'"),
+    "frontier k zero": Case("frontier", {"k": 0}, "'steps'"),
+    # dataset files
+    "file missing": Case("horizon", {}, "does not exist", missing),
+    "file is a folder": Case("horizon", {}, "does not exist", folder),
+    "file empty": Case("horizon", {}, "non-empty list", write("")),
+    "file not json": Case("horizon", {}, "neither JSON nor JSON lines", write("{not json")),
+    "file not utf-8": Case("horizon", {}, "not UTF-8", write(b'[{"input": ["\xff"]}]')),
+    "file empty list": Case("horizon", {}, "non-empty list", write("[]")),
+    "record not object": Case("horizon", {}, "not an object", write("[1, 2]")),
+    "record lacks output": Case(
+        "horizon", {}, "lacks output", records({"input": ["a"], "values": [1]})
+    ),
+    "outputs not sums": Case(
+        "horizon", {}, "not running sums", records({**GOOD, "output": [88, 50]})
+    ),
+    "key with two values": Case(
+        "horizon",
+        {},
+        "two values",
+        records(GOOD, {"input": ["alarm"], "values": [3], "output": [3]}),
+    ),
+    "values not integers": Case(
+        "horizon",
+        {},
+        "values.0: Input should be a valid integer",
+        records({**GOOD, "values": ["x", "y"]}),
+    ),
+    "lengths differ": Case("horizon", {}, "differ in length", records({**GOOD, "input": ["a"]})),
+    "authors file without data": Case(
+        "horizon", {}, "ground_truth_data", write('{"dict_sum": {}}')
+    ),
+    "authors dictionary not ints": Case(
+        "horizon",
+        {},
+        "not a word -> int mapping",
+        write(
+            json.dumps({"dict_sum": {"dictionary": {"alarm": "x"}, "ground_truth_data": [GOOD]}})
+        ),
+    ),
+    "key disagrees with dictionary": Case(
+        "horizon",
+        {},
+        "disagrees with the dictionary",
+        authors({"alarm": 1}),
+    ),
+    "more samples than the file": Case(
+        "horizon", {"samples": 2}, "holds 1 instances", records(GOOD)
+    ),
+    "more steps than the file": Case("horizon", {"steps": 3}, "holds only 2", records(GOOD)),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer() as running, pytest.MonkeyPatch.context() as patch:
+        for name, value in running.environment().items():
+            patch.setenv(name, value)
+        yield running
+
+
+def arguments(case: Case, base: Path) -> dict[str, Any]:
+    args = {"samples": 1, "turns": 2, **case.args} if case.task == "horizon" else dict(case.args)
+    if case.dataset is not None:
+        args["dataset_file"] = case.dataset(base)
+    return args
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(CASES) >= 20
+    assert sum(case.dataset is not None for case in CASES.values()) >= 10
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_fails_in_one_line_before_any_model_call(
+    server: FakeOpenAIServer, tmp_path: Path, name: str
+) -> None:
+    case = CASES[name]
+    before = server.requests
+    logs = tmp_path / "logs"
+    with pytest.raises(PrerequisiteError) as error:
+        eval(
+            f"{TASKS}@{case.task}",
+            task_args=arguments(case, tmp_path),
+            model=MODEL,
+            display="none",
+            log_dir=str(logs),
+        )
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{case.task}:"), message
+    assert case.names in message, message
+    assert server.requests == before  # the model was never called
+    assert not list(logs.glob("*.eval"))  # and no run was started
+
+
+def test_command_line_prints_one_line_for_a_bad_dataset_file(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    path = records({**GOOD, "output": [88, 50]})(tmp_path)
+    before = server.requests
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "inspect"),
+            "eval",
+            "evals/horizon",
+            "-T",
+            f"dataset_file={path}",
+            "--model",
+            MODEL,
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, **server.environment(), "COLUMNS": "400"},
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert lines[0].strip() == f"horizon: {path}: record 0 has outputs that are not running sums"
+    assert "Traceback" not in output
+    assert server.requests == before

@@ -1,7 +1,15 @@
 """Entry point for Inspect: importing this registers the suite's tasks and model providers."""
 
 import evals.local_model.registry  # noqa: F401  (registers the "local" provider)
-from evals.horizon import horizon
+from evals.horizon import frontier, horizon, self_conditioning, single_turn
 from evals.simulated import SimulatedExecutor
+from solvers.voting import multi_turn_voting
 
-__all__ = ["horizon", "SimulatedExecutor"]
+__all__ = [
+    "frontier",
+    "horizon",
+    "self_conditioning",
+    "single_turn",
+    "SimulatedExecutor",
+    "multi_turn_voting",
+]

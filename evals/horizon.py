@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
+from inspect_ai.solver import Solver
 
 from evals.dataset import (
     PAPER_INSTANCE_LENGTH,
@@ -23,7 +24,9 @@ from evals.params import HorizonParams, ParameterError, validate_params
 from evals.prompts import system_prompt
 from evals.samples import execution_dataset
 from scorers.execution import execution_scorer
+from solvers.thinking import Elicitation, elicit, from_prompt_mode
 from solvers.turn_loop import multi_turn
+from solvers.voting import multi_turn_voting
 
 PAPER_TEMPERATURE = 0.6
 PAPER_TOP_P = 0.95
@@ -58,12 +61,30 @@ def build_data(params: HorizonParams) -> ExecutionDataset:
 def generate_config(params: HorizonParams) -> GenerateConfig:
     """The paper's sampling; in thinking mode, the provider's reasoning switched on."""
     config = GenerateConfig(temperature=PAPER_TEMPERATURE, top_p=PAPER_TOP_P)
-    if params.mode == "thinking":
-        effort = params.reasoning_effort or ("medium" if params.reasoning_tokens is None else None)
-        config = config.merge(
-            GenerateConfig(reasoning_effort=effort, reasoning_tokens=params.reasoning_tokens)
+    return config.merge(elicitation(params).generic_config())
+
+
+def elicitation(params: HorizonParams) -> Elicitation:
+    """The task's mode as an elicitation; its per-provider settings are added at generate
+    time by :func:`solvers.thinking.elicit`."""
+    return from_prompt_mode(
+        params.mode, params.reasoning_effort, params.reasoning_tokens, params.replay_reasoning
+    )
+
+
+def turn_loop(params: HorizonParams) -> Solver:
+    """The multi-turn loop, with voting or a sliding window when asked for."""
+    if params.votes > 1 or params.window is not None:
+        return multi_turn_voting(
+            votes=params.votes,
+            window=params.window,
+            history=params.history,
+            mode=params.mode,
+            replay_reasoning=params.replay_reasoning,
         )
-    return config
+    return multi_turn(
+        history=params.history, mode=params.mode, replay_reasoning=params.replay_reasoning
+    )
 
 
 @task
@@ -82,6 +103,8 @@ def horizon(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    votes: int = 1,
+    window: int | None = None,
 ) -> Task:
     """Multi-turn long-horizon execution (the paper's main protocol).
 
@@ -102,6 +125,8 @@ def horizon(
       reasoning_effort: Thinking mode: minimal, low, medium (default) or high.
       reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
       dataset_file: The public dataset (JSON/JSONL records) or the authors' JSON file.
+      votes: Replies sampled per turn, majority vote on the parsed totals (1 = none).
+      window: Show only the last ``window`` earlier turns (None keeps the whole history).
     """
     params: HorizonParams = validate_params(
         "horizon",
@@ -121,15 +146,15 @@ def horizon(
             reasoning_effort=reasoning_effort,
             reasoning_tokens=reasoning_tokens,
             dataset_file=dataset_file,
+            votes=votes,
+            window=window,
         ),
     )
     data = build_data(params)
     system = system_prompt(data.dictionary, params.k, params.mode)
     return Task(
         dataset=execution_dataset(data, params.k, system, name="long_horizon_execution"),
-        solver=multi_turn(
-            history=params.history, mode=params.mode, replay_reasoning=params.replay_reasoning
-        ),
+        solver=elicit(turn_loop(params), elicitation(params)),
         scorer=execution_scorer(),
         config=generate_config(params),
         version=TASK_VERSION,
@@ -142,3 +167,190 @@ def horizon(
             "dictionary_sha256": data.dictionary_sha256(),
         },
     )
+
+
+@task
+def self_conditioning(
+    samples: int = 20,
+    rates: list[float] | float = [0.0, 0.25, 0.5, 0.75, 1.0],  # noqa: B006 (the paper's)
+    target_turn: int = 100,
+    protocol: str = "target",
+    k: int = 1,
+    mode: str = "plain",
+    seed: int = 42,
+    offsets: str = "uniform",
+    max_offset: int = 10,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    replay_reasoning: bool = False,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """Self-conditioning: accuracy at ``target_turn`` when earlier turns show induced errors.
+
+    Args:
+      samples: Instances per rate (each instance is run at every rate).
+      rates: Probabilities that an earlier turn shows an induced error (0 = healed).
+      target_turn: The turn whose reply is judged.
+      protocol: ``target`` (earlier assistant turns synthetic, one call per sample) or
+        ``full`` (the model answers every turn; what it sees of them is rewritten).
+      k: Keys per turn.
+      mode: ``plain``, ``cot`` or ``thinking``.
+      seed: Dataset seed, also seeding the induced errors.
+      offsets: ``uniform`` (paper: a wrong total within +-max_offset, later totals true)
+        or ``drift`` (later totals follow the wrong one).
+      max_offset: Largest induced error magnitude.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      replay_reasoning: Keep returned reasoning in the history (full protocol).
+      reasoning_effort: Thinking mode: minimal, low, medium (default) or high.
+      reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    from evals.self_conditioning import SelfConditioningParams, self_conditioning_task
+
+    params: SelfConditioningParams = validate_params(
+        "self_conditioning",
+        SelfConditioningParams,
+        dict(
+            samples=samples,
+            rates=list(rates) if isinstance(rates, list | tuple) else [rates],
+            target_turn=target_turn,
+            protocol=protocol,
+            k=k,
+            mode=mode,
+            seed=seed,
+            offsets=offsets,
+            max_offset=max_offset,
+            dict_size=dict_size,
+            value_min=value_min,
+            value_max=value_max,
+            replay_reasoning=replay_reasoning,
+            reasoning_effort=reasoning_effort,
+            reasoning_tokens=reasoning_tokens,
+            dataset_file=dataset_file,
+        ),
+    )
+    base = params.horizon_params()
+    return self_conditioning_task(
+        params, build_data(base), generate_config(base), elicitation(base), TASK_VERSION
+    )
+
+
+@task
+def single_turn(
+    samples: int = 20,
+    steps: int = 100,
+    k: int = 10,
+    mode: str = "plain",
+    first_sample: int = 0,
+    seed: int = 42,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = None,
+    max_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """Single-turn execution: the dictionary and all keys in one message, one reply.
+
+    Args:
+      samples: Instances to run.
+      steps: Keys in the message (L).
+      k: Report the running total after every k keys, as one comma-separated list; with
+        k = steps the reply is one integer, the sum.
+      mode: ``plain``, ``cot`` (visible working) or ``thinking`` (provider reasoning on).
+      first_sample: First instance to use (instances first_sample.. are run).
+      seed: Dataset seed; 42 with the other defaults gives the paper's data.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      reasoning_effort: Thinking mode: minimal, low, medium or high.
+      reasoning_tokens: Thinking mode: a reasoning token budget.
+      max_tokens: Output token limit (the paper allowed thinking models 100,000).
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    from evals.single_turn import SingleTurnParams, single_turn_task
+
+    params: SingleTurnParams = validate_params(
+        "single_turn",
+        SingleTurnParams,
+        dict(
+            samples=samples,
+            first_sample=first_sample,
+            steps=steps,
+            k=k,
+            mode=mode,
+            seed=seed,
+            dict_size=dict_size,
+            value_min=value_min,
+            value_max=value_max,
+            reasoning_effort=reasoning_effort,
+            reasoning_tokens=reasoning_tokens,
+            max_tokens=max_tokens,
+            dataset_file=dataset_file,
+        ),
+    )
+    return single_turn_task(params, name="single_turn_execution")
+
+
+@task
+def frontier(
+    k: int = 100,
+    samples: int = 20,
+    mode: str = "thinking",
+    first_sample: int = 0,
+    seed: int = 42,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = 32_000,
+    max_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """One probe of the frontier search: k keys in one message, reply with their sum.
+
+    ``python -m evals.frontier`` runs probes of this task over k to find the largest k a
+    model executes in one turn with accuracy at least s.
+
+    Args:
+      k: Keys in the message; the reply is their sum.
+      samples: Instances to run.
+      mode: ``thinking`` (default; the paper's frontier setting), ``plain`` or ``cot``.
+      first_sample: First instance to use.
+      seed: Dataset seed.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      reasoning_effort: Thinking mode: an effort instead of the token budget.
+      reasoning_tokens: Thinking mode: reasoning token budget (the paper's 32,000).
+      max_tokens: Output token limit (the paper allowed thinking models 100,000).
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    from evals.single_turn import SingleTurnParams, single_turn_task
+
+    params: SingleTurnParams = validate_params(
+        "frontier",
+        SingleTurnParams,
+        dict(
+            samples=samples,
+            first_sample=first_sample,
+            steps=k,
+            k=k,
+            mode=mode,
+            seed=seed,
+            dict_size=dict_size,
+            value_min=value_min,
+            value_max=value_max,
+            reasoning_effort=reasoning_effort,
+            reasoning_tokens=reasoning_tokens,
+            max_tokens=max_tokens,
+            dataset_file=dataset_file,
+        ),
+    )
+    return single_turn_task(params, name="frontier_probe")

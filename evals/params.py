@@ -44,6 +44,8 @@ class HorizonParams(BaseModel):
     reasoning_effort: ReasoningEffort | None
     reasoning_tokens: int | None = Field(default=None, ge=1)
     dataset_file: str | None
+    votes: int = Field(default=1, ge=1)
+    window: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> HorizonParams:

@@ -87,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as error:
         print(error, file=sys.stderr)
         return 2
+    model_args = model_arguments(args.model_args)
+    # One sample at a time per server slot keeps each conversation in the slot's prefix
+    # cache; interleaving samples would make the server re-read every history each turn.
+    max_samples = int(model_args.get("n_parallel", 1)) if args.model.startswith("local/") else None
     log = eval(
-        task, model=args.model, model_args=model_arguments(args.model_args), log_dir=args.log_dir
+        task, model=args.model, model_args=model_args, log_dir=args.log_dir, max_samples=max_samples
     )[0]
     print()
     print(headline(log))

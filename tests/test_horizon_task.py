@@ -175,3 +175,10 @@ def test_command_line_and_entry_point_form(tmp_path: Path) -> None:
     combined = bad.stdout + bad.stderr
     assert "horizon: invalid parameter 'k'" in combined
     assert "Traceback" not in combined
+
+
+def test_votes_and_window_are_task_parameters(run_eval: Any) -> None:
+    voted = run_eval(horizon(samples=2, turns=4, votes=3), model_args={"p": 0.8})
+    assert any(key.startswith("VoteLog:") for key in voted.samples[0].store)
+    windowed = run_eval(horizon(samples=1, turns=6, window=1), model_args={"p": 1.0})
+    assert metrics(windowed)["task_accuracy"] == 1.0  # one earlier turn is enough

@@ -1,0 +1,47 @@
+"""The horizon task end to end on the real offline model, in plain and cot mode.
+
+This is the path a user's OpenAI run takes (Inspect's OpenAI-compatible provider talking to
+an HTTP server); it asserts that replies came back, were parsed and were scored, not how
+accurate a 1.5B model is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from typing import Any
+
+import pytest
+
+from evals.horizon import horizon
+from solvers.turn_loop import TurnLog
+
+pytestmark = [
+    pytest.mark.local_model,
+    pytest.mark.skipif(
+        importlib.util.find_spec("xllamacpp") is None, reason="needs the [local] extra"
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", ["plain", "cot"])
+def test_horizon_runs_on_the_local_model(run_eval: Any, mode: str) -> None:
+    log = run_eval(
+        horizon(samples=2, turns=3, mode=mode),
+        model="local/qwen2.5-coder-1.5b",
+        model_args={"n_ctx": 4096},
+        max_tokens=200,
+    )
+    parsed = 0
+    for sample in log.samples:
+        record = TurnLog.of_sample(sample)
+        assert record.ended in ("completed", "reply_cut")
+        assert record.turns and all(r.reply for r in record.turns)
+        assert all(r.usage is not None and r.usage.input_tokens > 0 for r in record.turns)
+        parsed += sum(r.answer.status == "int" for r in record.turns)
+        value = sample.scores["execution_scorer"].value
+        assert len(value) == 9 and not math.isnan(value[0])
+    assert parsed > 0, "no reply held a readable answer"
+    metrics = log.results.scores[0].metrics
+    assert 0.0 <= metrics["turn_accuracy"].value <= 1.0
+    assert metrics["horizon_50"].value >= 1.0

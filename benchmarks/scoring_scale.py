@@ -105,15 +105,10 @@ def py_first_below(
 
 
 def py_percentile(values: list[float], q: float) -> float:
-    """numpy's default (linear) percentile, operation for operation."""
+    """The inverted-CDF percentile: the smallest value whose cumulative share reaches q."""
     ordered = sorted(values)
-    position = q / 100 * (len(ordered) - 1)
-    low = math.floor(position)
-    fraction = position - low
-    a, b = ordered[low], ordered[min(low + 1, len(ordered) - 1)]
-    if fraction >= 0.5:
-        return b - (b - a) * (1 - fraction)
-    return a + (b - a) * fraction
+    rank = max(math.ceil(q / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
 
 
 def py_summary(

@@ -25,38 +25,47 @@ class ParameterError(PrerequisiteError):
         return str(self.message)
 
 
-class HorizonParams(BaseModel):
-    """Parameters of the multi-turn ``horizon`` task."""
+class CommonParams(BaseModel):
+    """What every task of the suite takes: the data, the mode and its reasoning settings."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     samples: int = Field(ge=1)
-    turns: int | None = Field(default=None, ge=1)
-    steps: int | None = Field(default=None, ge=1)
     k: int = Field(ge=1)
     mode: Mode
     seed: int
     dict_size: int = Field(ge=1)
     value_min: int
     value_max: int
-    history: HistoryName
-    replay_reasoning: bool
     reasoning_effort: ReasoningEffort | None
     reasoning_tokens: int | None = Field(default=None, ge=1)
     dataset_file: str | None
-    votes: int = Field(default=1, ge=1)
-    window: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _check(self) -> HorizonParams:
+    def _check_common(self) -> CommonParams:
         if self.value_min > self.value_max:
             raise ValueError(
                 f"value_min ({self.value_min}) must not exceed value_max ({self.value_max})"
             )
-        if self.turns is None and self.steps is None:
-            raise ValueError("give turns or steps")
         if self.dataset_file is not None and not Path(self.dataset_file).is_file():
             raise ValueError(f"dataset_file {self.dataset_file!r} does not exist")
+        return self
+
+
+class HorizonParams(CommonParams):
+    """Parameters of the multi-turn ``horizon`` task."""
+
+    turns: int | None = Field(default=None, ge=1)
+    steps: int | None = Field(default=None, ge=1)
+    history: HistoryName
+    replay_reasoning: bool
+    votes: int = Field(default=1, ge=1)
+    window: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _check_length(self) -> HorizonParams:
+        if self.turns is None and self.steps is None:
+            raise ValueError("give turns or steps")
         return self
 
     @property

@@ -20,11 +20,11 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, TaskState
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from evals.dataset import ExecutionDataset
-from evals.params import HorizonParams, ReasoningEffort
-from evals.prompts import Mode, system_prompt, working_lines
+from evals.params import CommonParams, HorizonParams
+from evals.prompts import system_prompt, working_lines
 from evals.samples import execution_sample
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
@@ -42,28 +42,16 @@ PAPER_RATES = (0.0, 0.25, 0.5, 0.75, 1.0)
 PAPER_TARGET_TURN = 100
 
 
-class SelfConditioningParams(BaseModel):
-    """Parameters of the ``self_conditioning`` task."""
+class SelfConditioningParams(CommonParams):
+    """Parameters of the ``self_conditioning`` task (``samples``: instances, each run once
+    per rate)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    samples: int = Field(ge=1)
-    """Instances, each run once per rate."""
     rates: list[float] = Field(min_length=1)
     target_turn: int = Field(ge=2)
     protocol: Protocol
-    k: int = Field(ge=1)
-    mode: Mode
-    seed: int
     offsets: OffsetKind
     max_offset: int = Field(ge=1)
-    dict_size: int = Field(ge=1)
-    value_min: int
-    value_max: int
     replay_reasoning: bool
-    reasoning_effort: ReasoningEffort | None
-    reasoning_tokens: int | None = Field(default=None, ge=1)
-    dataset_file: str | None
 
     @field_validator("rates")
     @classmethod

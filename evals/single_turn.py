@@ -12,12 +12,12 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, GenerateConfig
 from inspect_ai.solver import generate
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
 from evals.horizon import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
-from evals.params import HorizonParams, ParameterError, ReasoningEffort
-from evals.prompts import Mode, single_turn_prompt
+from evals.params import CommonParams, HorizonParams, ParameterError
+from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
 from scorers.single_turn import single_turn_scorer
 from solvers.thinking import Elicitation, elicit, from_prompt_mode
@@ -28,25 +28,13 @@ PAPER_THINKING_MAX_TOKENS = 100_000
 """The paper's output limit for thinking models (pass ``max_tokens`` to use it)."""
 
 
-class SingleTurnParams(BaseModel):
+class SingleTurnParams(CommonParams):
     """Parameters of the ``single_turn`` and ``frontier`` tasks."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    samples: int = Field(ge=1)
     first_sample: int = Field(default=0, ge=0)
     """Index of the first instance used (probes take consecutive batches of instances)."""
     steps: int = Field(ge=1)
-    k: int = Field(ge=1)
-    mode: Mode
-    seed: int
-    dict_size: int = Field(ge=1)
-    value_min: int
-    value_max: int
-    reasoning_effort: ReasoningEffort | None
-    reasoning_tokens: int | None = Field(default=None, ge=1)
     max_tokens: int | None = Field(default=None, ge=1)
-    dataset_file: str | None
 
     @model_validator(mode="after")
     def _check(self) -> SingleTurnParams:

@@ -235,7 +235,9 @@ def horizon_estimates(
     for threshold in thresholds:
         value, censored = horizon_from_curve(curve, steps, threshold)
         replicates = _resampled_horizons(weights, task, steps, threshold, events)
-        low, high = np.percentile(replicates, [tail, 100 - tail])
+        # Horizons are step counts: the interval ends are resampled horizons, not
+        # interpolations between two of them.
+        low, high = np.percentile(replicates, [tail, 100 - tail], method="inverted_cdf")
         estimates.append(
             HorizonEstimate(
                 threshold=threshold,

@@ -90,7 +90,7 @@ CASES: dict[str, Case] = {
     "offsets unknown": Case("self_conditioning", {"offsets": "wild"}, "'offsets'"),
     "offset zero": Case("self_conditioning", {"max_offset": 0}, "'max_offset'"),
     "single steps zero": Case("single_turn", {"steps": 0}, "'steps'"),
-    "frontier k zero": Case("frontier", {"k": 0}, "'steps'"),
+    "frontier k zero": Case("frontier", {"k": 0}, "'k'"),
     # dataset files
     "file missing": Case("horizon", {}, "does not exist", missing),
     "file is a folder": Case("horizon", {}, "does not exist", folder),

@@ -33,8 +33,9 @@ PAPER_TOP_P = 0.95
 TASK_VERSION = "1-A"
 
 
-def build_data(params: HorizonParams) -> ExecutionDataset:
-    """The instances the task runs: a user's file, or generated from the seed."""
+def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset:
+    """The instances the task runs: a user's file, or generated from the seed. Errors name
+    ``task``."""
     try:
         if params.dataset_file is not None:
             data = load_dataset_file(params.dataset_file)
@@ -55,7 +56,7 @@ def build_data(params: HorizonParams) -> ExecutionDataset:
             )
         return data.truncated(params.samples, params.total_steps)
     except DatasetError as error:
-        raise ParameterError(f"horizon: {error}") from None
+        raise ParameterError(f"{task}: {error}") from None
 
 
 def generate_config(params: HorizonParams) -> GenerateConfig:
@@ -236,7 +237,11 @@ def self_conditioning(
     )
     base = params.horizon_params()
     return self_conditioning_task(
-        params, build_data(base), generate_config(base), elicitation(base), TASK_VERSION
+        params,
+        build_data(base, "self_conditioning"),
+        generate_config(base),
+        elicitation(base),
+        TASK_VERSION,
     )
 
 

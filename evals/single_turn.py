@@ -66,7 +66,7 @@ class SingleTurnParams(CommonParams):
             reasoning_effort=None,
             dataset_file=self.dataset_file,
         )
-        data: ExecutionDataset = build_data(horizon_params)
+        data: ExecutionDataset = build_data(horizon_params, "single_turn")
         chosen = data.instances[self.first_sample :]
         if len(chosen) < self.samples:
             raise ParameterError(

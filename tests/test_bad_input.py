@@ -98,6 +98,8 @@ CASES: dict[str, Case] = {
     "file not json": Case("horizon", {}, "neither JSON nor JSON lines", write("{not json")),
     "file not utf-8": Case("horizon", {}, "not UTF-8", write(b'[{"input": ["\xff"]}]')),
     "file empty list": Case("horizon", {}, "non-empty list", write("[]")),
+    "self-conditioning file": Case("self_conditioning", {}, "non-empty list", write("[]")),
+    "single-turn file": Case("single_turn", {}, "not an object", write("[1, 2]")),
     "record not object": Case("horizon", {}, "not an object", write("[1, 2]")),
     "record lacks output": Case(
         "horizon", {}, "lacks output", records({"input": ["a"], "values": [1]})

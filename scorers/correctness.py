@@ -41,7 +41,7 @@ class TurnCorrectness(BaseModel):
 
     @classmethod
     def from_value(cls, value: object) -> TurnCorrectness:
-        if not isinstance(value, Sequence) or isinstance(value, str):
+        if not isinstance(value, Sequence | np.ndarray) or isinstance(value, str):
             raise ValueError(f"a correctness value is a list, got {type(value).__name__}")
         flat = np.asarray(value, dtype=np.float64)
         if flat.size % 3:

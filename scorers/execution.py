@@ -84,10 +84,26 @@ class ExecutionMatrices:
 
     @classmethod
     def from_scores(cls, scores: Sequence[SampleScore]) -> ExecutionMatrices:
-        rows = [TurnCorrectness.from_value(s.score.value) for s in scores]
-        meta = scores[0].score.metadata or {}
-        tokens = [_token_metadata(s.score.metadata or {}) for s in scores]
-        return cls(rows, int(meta.get("k", 1)), meta.get("total_steps"), tokens)
+        return cls.from_values(
+            [s.score.value for s in scores], [s.score.metadata or {} for s in scores]
+        )
+
+    @classmethod
+    def from_values(
+        cls, values: Sequence[object], metadata: Sequence[dict[str, object]]
+    ) -> ExecutionMatrices:
+        """From score values and score metadata in the order the metrics see them (the
+        report reads them from logs without rebuilding ``Score`` objects)."""
+        rows = [TurnCorrectness.from_value(value) for value in values]
+        first = metadata[0] if metadata else {}
+        k = first.get("k", 1)
+        total_steps = first.get("total_steps")
+        return cls(
+            rows,
+            int(k) if isinstance(k, int | float) else 1,
+            int(total_steps) if isinstance(total_steps, int | float) else None,
+            [token_metadata(meta) for meta in metadata],
+        )
 
     def cached_input_share(self) -> float:
         """Cached over all input tokens, summed over the samples that reported usage."""
@@ -96,7 +112,9 @@ class ExecutionMatrices:
         return float(known[:, 1].sum() / total) if total > 0 else math.nan
 
 
-def _token_metadata(meta: dict[str, object]) -> tuple[float, float]:
+def token_metadata(meta: dict[str, object]) -> tuple[float, float]:
+    """(input tokens, cached input tokens) from a score's metadata, NaN where missing."""
+
     def number(name: str) -> float:
         value = meta.get(name)
         return float(value) if isinstance(value, int | float) else math.nan

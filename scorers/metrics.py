@@ -141,6 +141,30 @@ def _matrix_horizons(
     return np.where(firsts >= 0, steps[np.maximum(firsts, 0)], steps[-1]).astype(np.float64)
 
 
+def survival_band(
+    task: np.ndarray,
+    columns: np.ndarray | None = None,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 95% bootstrap band of the survival curve at the turn indices ``columns``
+    (all turns by default): the same resamples as the horizon intervals, so a band and
+    an interval drawn together agree."""
+    turns = task.shape[1]
+    picked = np.arange(turns) if columns is None else np.asarray(columns)
+    weights = resample_weights(task.shape[0], resamples, seed)
+    chunk = max(1, _CHUNK_CELLS // max(turns, 1))
+    curves = np.concatenate(
+        [
+            _survival_curves(weights[i : i + chunk], task)[:, picked]
+            for i in range(0, resamples, chunk)
+        ]
+    )
+    tail = (1.0 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(curves, [tail, 100 - tail], axis=0)
+    return low, high
+
+
 class SurvivalEvents(BaseModel):
     """A 0/1 task matrix reduced to its events: each sample's first failed turn and the
     number of turns it was observed. Holds only when every row is 1s, then 0s, then NaN."""

@@ -87,7 +87,8 @@ def split_value(value: object) -> tuple[np.ndarray, np.ndarray]:
     return shown, true
 
 
-def _target_values(scores: Sequence[SampleScore], basis: str) -> np.ndarray:
+def target_values(scores: Sequence[SampleScore], basis: str) -> np.ndarray:
+    """Each sample's correctness at the target (last) turn on ``basis``."""
     position = BASES.index(basis)
     return np.array([split_value(s.score.value)[position][-1] for s in scores])
 
@@ -103,7 +104,7 @@ def target_accuracy(basis: Basis = "shown", bound: Bound = "value") -> Metric:
     def compute(scores: list[SampleScore]) -> float:
         if not scores:
             return math.nan
-        return _estimate(mean_estimate(_target_values(scores, basis)), bound)
+        return _estimate(mean_estimate(target_values(scores, basis)), bound)
 
     return compute
 
@@ -131,7 +132,7 @@ def rate_slope_summary(scores: Sequence[SampleScore]) -> dict[str, float]:
         [str((s.sample_metadata or {}).get(CLUSTER_FIELD, s.sample_id)) for s in scores]
     )
     for basis in BASES:
-        estimate = slope_estimate(rates, _target_values(scores, basis), clusters)
+        estimate = slope_estimate(rates, target_values(scores, basis), clusters)
         result |= {
             f"slope_{basis}": estimate.value,
             f"slope_{basis}_low": estimate.low,

@@ -1,0 +1,1 @@
+"""The report: Inspect logs of the suite's tasks -> the paper's tables and figures."""

@@ -111,7 +111,13 @@ def log_files(paths: Sequence[str]) -> list[str]:
 
 
 def _local(name: str) -> str:
-    return name.removeprefix("file://")
+    """A local path, relative to the working directory when under it (reports stay
+    readable and hold no machine-specific prefix)."""
+    path = Path(name.removeprefix("file://"))
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def read_header(path: str) -> LogHeader:

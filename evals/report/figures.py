@@ -55,6 +55,12 @@ def _legend(axes: Axes, entries: int) -> None:
         axes.legend(fontsize=7, loc="best", framealpha=0.85)
 
 
+def _accuracy_axes(axes: Axes, xlabel: str, ylabel: str, title: str, entries: int) -> None:
+    """Labels, a 0-1 accuracy scale and the legend."""
+    axes.set(xlabel=xlabel, ylabel=ylabel, ylim=(-0.02, 1.02), title=title)
+    _legend(axes, entries)
+
+
 def task_accuracy_figure(curves: Sequence[Curve], path: Path) -> Path | None:
     """Task accuracy (every total right so far) against steps, with 95% bootstrap bands."""
     if not curves:
@@ -67,13 +73,8 @@ def task_accuracy_figure(curves: Sequence[Curve], path: Path) -> Path | None:
             ax.fill_between(curve.x, curve.low, curve.high, color=line.get_color(), alpha=0.18)
     for threshold in (0.5, 0.8):
         ax.axhline(threshold, color="grey", linestyle=":", linewidth=0.9)
-    ax.set(
-        xlabel="steps (keys added)",
-        ylabel="task accuracy",
-        ylim=(-0.02, 1.02),
-        title="Task accuracy against steps (95% bootstrap bands)",
-    )
-    _legend(ax, len(curves))
+    title = "Task accuracy against steps (95% bootstrap bands)"
+    _accuracy_axes(ax, "steps (keys added)", "task accuracy", title, len(curves))
     return _save(figure, path)
 
 
@@ -85,13 +86,7 @@ def turn_accuracy_figure(curves: Sequence[Curve], path: Path) -> Path | None:
     ax = axes[0][0]
     for curve in curves:
         ax.plot(curve.x, curve.y, label=curve.label, linewidth=1.2, marker=".", markersize=3)
-    ax.set(
-        xlabel="turn",
-        ylabel="turn accuracy",
-        ylim=(-0.02, 1.02),
-        title="Turn accuracy against turn",
-    )
-    _legend(ax, len(curves))
+    _accuracy_axes(ax, "turn", "turn accuracy", "Turn accuracy against turn", len(curves))
     return _save(figure, path)
 
 
@@ -116,13 +111,13 @@ def self_conditioning_figure(rows: Sequence[RateRow], path: Path) -> Path | None
             low = values - np.array([getattr(r, f"{basis}_low") for r in group])
             high = np.array([getattr(r, f"{basis}_high") for r in group]) - values
             ax.errorbar(rates, values, yerr=[low, high], label=label, marker="o", capsize=3)
-        ax.set(
-            xlabel="rate of induced errors in the history",
-            ylabel="accuracy at the target turn",
-            ylim=(-0.02, 1.02),
-            title=f"Self-conditioning: {title}",
+        _accuracy_axes(
+            ax,
+            "rate of induced errors in the history",
+            "accuracy at the target turn",
+            f"Self-conditioning: {title}",
+            len(settings),
         )
-        _legend(ax, len(settings))
     return _save(figure, path)
 
 

@@ -96,7 +96,10 @@ def select_logs(headers: Sequence[LogHeader], notes: list[str]) -> list[LogHeade
     chosen: dict[str, LogHeader] = {}
     for header in sorted(headers, key=lambda h: h.created, reverse=True):
         if header.experiment is None:
-            notes.append(f"skipped {header.path}: task {header.task!r} is not one of the suite's")
+            notes.append(
+                f"skipped {header.path}: task {header.task!r} is not scored by one of the "
+                "suite's scorers"
+            )
         elif header.status != "success":
             notes.append(
                 f"skipped {header.path}: status {header.status} (finish it with "

@@ -75,10 +75,6 @@ def variant(header: LogHeader) -> str:
     return ", ".join(changed)
 
 
-def _arg(header: LogHeader, name: str, default: Any = None) -> Any:
-    return header.task_args.get(name, default)
-
-
 # --- horizon ------------------------------------------------------------------------------
 
 
@@ -151,7 +147,7 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
     k = matrices.k
     row = HorizonRow(
         model=model_label(header),
-        mode=str(_arg(header, "mode", "plain")),
+        mode=str(header.argument("mode", "plain")),
         k=k,
         samples=len(samples),
         turns=matrices.task.shape[1],
@@ -256,11 +252,11 @@ def self_conditioning_result(
     scores = _sample_scores(samples)
     setting = ConditioningSetting(
         model=model_label(header),
-        mode=str(_arg(header, "mode", "plain")),
-        k=int(_arg(header, "k", 1)),
-        target_turn=int(_arg(header, "target_turn", 0)),
-        protocol=str(_arg(header, "protocol", "target")),
-        offsets=str(_arg(header, "offsets", "uniform")),
+        mode=str(header.argument("mode", "plain")),
+        k=int(header.argument("k", 1)),
+        target_turn=int(header.argument("target_turn", 0)),
+        protocol=str(header.argument("protocol", "target")),
+        offsets=str(header.argument("offsets", "uniform")),
         variant=variant(header),
         log=header.path,
     )
@@ -322,8 +318,8 @@ def single_turn_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Si
     whole = mean_estimate(np.array([float(whole_correct(s.value)) for s in samples]))
     return SingleTurnRow(
         model=model_label(header),
-        mode=str(_arg(header, "mode", "plain")),
-        steps=int(_arg(header, "steps", 0)),
+        mode=str(header.argument("mode", "plain")),
+        steps=int(header.argument("steps", 0)),
         k=matrices.k,
         blocks=matrices.task.shape[1],
         variant=variant(header),
@@ -376,13 +372,13 @@ class FrontierProbes:
 
     def __init__(self, header: LogHeader) -> None:
         self.model = model_label(header)
-        self.mode = str(_arg(header, "mode", "thinking"))
+        self.mode = str(header.argument("mode", "thinking"))
         self.variant = variant(header)
         self.outcomes: dict[int, dict[str, bool]] = {}
         self.tokens: dict[int, Tokens] = {}
 
     def add(self, header: LogHeader, samples: Sequence[ScoredSample]) -> None:
-        k = int(_arg(header, "k", 0))
+        k = int(header.argument("k", 0))
         seen = self.outcomes.setdefault(k, {})
         for sample in samples:
             seen.setdefault(str(sample.id), whole_correct(sample.value))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log_samples
@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from evals.frontier import Tokens, log_tokens
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
-EXPERIMENTS: tuple[str, ...] = get_args(Experiment)
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}
 
 
@@ -34,6 +33,7 @@ class LogHeader(BaseModel):
 
     path: str
     task: str
+    scorer: str | None = None
     model: str
     model_args: dict[str, Any] = Field(default_factory=dict)
     task_args: dict[str, Any] = Field(default_factory=dict)
@@ -47,9 +47,23 @@ class LogHeader(BaseModel):
 
     @property
     def experiment(self) -> Experiment | None:
-        """The suite's experiment this log belongs to, from the task's registered name."""
-        name = self.task.rsplit("/", 1)[-1]
-        return name if name in EXPERIMENTS else None  # type: ignore[return-value]
+        """The experiment this log belongs to, known by its scorer, so renamed tasks (the
+        grid's cells, a user's own task scored by ``execution_scorer``) are reported too."""
+        scorer = (self.scorer or "").rsplit("/", 1)[-1]
+        task = self.task.rsplit("/", 1)[-1]
+        if scorer == "execution_scorer":
+            return "horizon"
+        if scorer == "self_conditioning_scorer":
+            return "self_conditioning"
+        if scorer == "single_turn_scorer" and task != "frontier_grid":
+            # frontier_grid is the frontier benchmark's baseline: every K in one log.
+            return "frontier" if task == "frontier" else "single_turn"
+        return None
+
+    def argument(self, name: str, default: Any = None) -> Any:
+        """A task argument, else the task's metadata (a grid cell fixes k and mode in code,
+        so they are in its metadata, not its arguments)."""
+        return self.task_args.get(name, self.metadata.get(name, default))
 
     def identity(self) -> str:
         """Logs with the same identity ran the same thing; the newest one is kept."""
@@ -76,6 +90,7 @@ def _header_json(log: EvalLog) -> str:
         {
             "path": log.location,
             "task": spec.task,
+            "scorer": spec.scorers[0].name if spec.scorers else None,
             "model": spec.model,
             "model_args": spec.model_args,
             "task_args": spec.task_args,

@@ -1,19 +1,23 @@
-"""Log growth and memory: log bytes of one ``horizon`` sample at N and 2N turns next to a
-bare Inspect loop's (nothing we add grows with the square of the turns), and the peak memory
-of one sample, each size run in a fresh process on an instant model.
+"""Log growth and memory: log bytes and peak memory of one ``horizon`` sample at N, 2N, ...
+turns next to a bare Inspect loop's, each size run in a fresh process on an instant model.
 
-Inspect stores each request as ranges of a pool of distinct messages; a user turn that
-repeats an earlier one (with K = 1 and 100 words, most do) starts a new range, so the bare
-loop's log already grows faster than linearly. The bytes we add (turn spans, the turn
-records, state changes) are reported apart.
+    python benchmarks/log_growth.py                              # 250 and 500 turns
+    python benchmarks/log_growth.py --turns 1000                 # 1,000 and 2,000 turns
+    python benchmarks/log_growth.py --turns 500 --doublings 3    # 500 ... 4,000 turns
+    python benchmarks/log_growth.py --turns 1000 --memory-turns 10000   # slow
 
-    python benchmarks/log_growth.py                        # 250 and 500 turns
-    python benchmarks/log_growth.py --turns 1000 --memory-turns 10000   # the full claim (slow)
+Inspect stores each request as ranges into a pool of distinct messages, and messages of
+equal content share one pool entry. In the bare loop a user turn that repeats an earlier
+one (with K = 1 and 100 words most do) splits every later request's range, so its sample
+JSON and memory grow with the square of the turns. Ours tags each message with its turn
+(message metadata, never sent to the model), so every request is one range.
 
+Three sizes are reported per run: the ``.eval`` file as Inspect writes it (zstd with its
+default 2 MiB window, so repeats further apart than that are paid again and the ratio
+jumps once when a sample outgrows the window), the uncompressed sample JSON, and that JSON
+recompressed with a 128 MiB window, which shows the trend without the window's step.
 Peak memory is the process's maximum resident set minus what it held after importing and
-a warm-up run, so it is the sample's own footprint (messages, events, turn records).
-Without ``--memory-turns`` the 10,000-turn figure is extrapolated linearly from the two
-measured sizes and labelled so.
+a warm-up run, so it is the sample's own footprint.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-SCALED_TURNS = 10_000
+SIDES = ("bare", "ours")
+OUR_EVENTS = ("span_begin", "span_end", "store")
+"""Events that only our side writes per turn or per sample: turn spans, turn records."""
 
 
 def in_child(side: str, turns: int) -> dict[str, float]:
@@ -41,13 +47,28 @@ def in_child(side: str, turns: int) -> dict[str, float]:
     return result
 
 
+def wide_window_size(data: bytes) -> int:
+    """zstd level 3 (Inspect's level) with a 128 MiB window and long-distance matching."""
+    import zstandard
+
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=27, enable_ldm=True)
+    return len(zstandard.ZstdCompressor(compression_params=params).compress(data))
+
+
+def our_bytes(sample: dict[str, object]) -> int:
+    """Uncompressed JSON bytes of what only our side writes: the store and our events."""
+    events = sample.get("events")
+    ours = [e for e in events if e.get("event") in OUR_EVENTS] if isinstance(events, list) else []
+    return len(json.dumps(ours)) + len(json.dumps(sample.get("store")))
+
+
 def child(side: str, turns: int) -> None:
     from inspect_ai import eval
 
     sys.path.insert(0, str(Path(__file__).parent))
     from harness_overhead import build
 
-    def one(turn_count: int, log_dir: str) -> tuple[int, int]:
+    def one(turn_count: int, log_dir: str) -> dict[str, float]:
         log = eval(
             build(side, 1, turn_count),
             model="instant/model",
@@ -57,56 +78,62 @@ def child(side: str, turns: int) -> None:
         )[0]
         assert log.status == "success"
         with zipfile.ZipFile(log.location) as archive:
-            sample = sum(
-                i.file_size for i in archive.infolist() if i.filename.startswith("samples/")
-            )
-        return Path(log.location).stat().st_size, sample
+            name = next(n for n in archive.namelist() if n.startswith("samples/"))
+            data = archive.read(name)
+        return {
+            "bytes": Path(log.location).stat().st_size,
+            "json": len(data),
+            "wide": wide_window_size(data),
+            "ours": our_bytes(json.loads(data)),
+        }
 
     with tempfile.TemporaryDirectory() as warm:
         one(3, warm)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as log_dir:
-        size, sample = one(turns, log_dir)
+        sizes = one(turns, log_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"bytes": size, "json": sample, "peak_mib": max(peak - before, 0) / 1024}))
+    print(json.dumps(sizes | {"peak_mib": max(peak - before, 0) / 1024}))
+
+
+def ratio(now: dict[str, float], previous: dict[str, float] | None, key: str) -> str:
+    """``now`` over the previous size, blank for the first size."""
+    return f"{now[key] / previous[key]:5.2f}" if previous and previous[key] else " " * 5
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=250, help="N: logs at N and 2N turns")
-    parser.add_argument("--memory-turns", type=int, help="measure this size directly too")
+    parser.add_argument("--turns", type=int, default=250, help="N: logs at N, 2N, ...")
+    parser.add_argument("--doublings", type=int, default=1, help="sizes after N (default 1)")
+    parser.add_argument("--memory-turns", type=int, help="measure one sample of ours this long")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--side", default="ours", choices=["bare", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--side", default="ours", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         child(args.side, args.child)
         return
-    small, large = args.turns, 2 * args.turns
-    runs = {(side, n): in_child(side, n) for side in ("bare", "ours") for n in (small, large)}
-    for side in ("bare", "ours"):
-        first, second = runs[side, small], runs[side, large]
-        print(
-            f"{side:>4}: .eval {small} turns {first['bytes']:>10,} B, {large} turns "
-            f"{second['bytes']:>10,} B, ratio {second['bytes'] / first['bytes']:.3f}   "
-            f"sample JSON ratio {second['json'] / first['json']:.3f}"
-        )
-    added = [runs["ours", n]["json"] - runs["bare", n]["json"] for n in (small, large)]
-    print(
-        f"sample JSON bytes we add (spans, turn records, state): {added[0]:,} then "
-        f"{added[1]:,}, ratio {added[1] / added[0]:.3f}"
-    )
-    first, second = runs["ours", small], runs["ours", large]
-    per_turn = (second["peak_mib"] - first["peak_mib"]) / (large - small)
-    scaled = second["peak_mib"] + per_turn * (SCALED_TURNS - large)
-    print(
-        f"peak memory of one sample: {small} turns {first['peak_mib']:.1f} MiB, "
-        f"{large} turns {second['peak_mib']:.1f} MiB; {SCALED_TURNS:,} turns "
-        f"~{scaled:.0f} MiB (extrapolated linearly, {per_turn * 1024:.1f} KiB per turn)"
-    )
+    sizes = [args.turns * 2**i for i in range(args.doublings + 1)]
+    print(f"{'side':>4} {'turns':>6} {'.eval B':>10} {'x':>5} {'JSON B':>11} {'x':>5} "
+          f"{'wide B':>10} {'x':>5} {'peak MiB':>9} {'x':>5}  our parts B     x")  # fmt: skip
+    for side in SIDES:
+        previous: dict[str, float] | None = None
+        for turns in sizes:
+            now = in_child(side, turns)
+            own = f"{now['ours']:>12,.0f} {ratio(now, previous, 'ours')}" if side == "ours" else ""
+            print(
+                f"{side:>4} {turns:>6,} {now['bytes']:>10,.0f} {ratio(now, previous, 'bytes')} "
+                f"{now['json']:>11,.0f} {ratio(now, previous, 'json')} "
+                f"{now['wide']:>10,.0f} {ratio(now, previous, 'wide')} "
+                f"{now['peak_mib']:>9.1f} {ratio(now, previous, 'peak_mib')}  {own}".rstrip(),
+                flush=True,
+            )
+            previous = now
     if args.memory_turns:
         measured = in_child("ours", args.memory_turns)
         print(
-            f"peak memory of one {args.memory_turns:,}-turn sample: {measured['peak_mib']:.1f} MiB"
+            f"one {args.memory_turns:,}-turn sample of ours: peak memory "
+            f"{measured['peak_mib']:.1f} MiB, .eval {measured['bytes']:,.0f} B, "
+            f"sample JSON {measured['json']:,.0f} B"
         )
 
 

@@ -2,8 +2,9 @@
 
 Reusable by any eval whose samples carry their turns in metadata: each turn is either the
 user text itself or a list of items joined by ``separator``. Every turn is a span in
-``inspect view``; the per-turn records live in :class:`TurnLog` (a StoreModel, so they are
-saved in the log and survive ``inspect score``).
+``inspect view``, and its user message and reply carry ``metadata={"turn": n}``; the
+per-turn records live in :class:`TurnLog` (a StoreModel, so they are saved in the log and
+survive ``inspect score``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from solvers.history import HistoryPolicy, history_policy
 
 ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
 """Stop reasons after which a conversation cannot meaningfully go on."""
+
+TURN_METADATA = "turn"
+"""Message metadata key holding the turn a user message or reply belongs to."""
 
 
 class TurnRecord(BaseModel):
@@ -144,7 +148,14 @@ def multi_turn(
                 if number < first_turn:
                     continue
                 async with span(f"turn {number}"):
-                    state.messages.append(ChatMessageUser(content=text))
+                    # The turn tag keeps repeated texts (K = 1 keys, equal totals) apart in
+                    # Inspect's log, whose message pool merges messages of equal content: a
+                    # merged message splits every later request's pool range, so untagged
+                    # logs and their peak memory grow with the square of the turns. Message
+                    # metadata is never sent to the model.
+                    state.messages.append(
+                        ChatMessageUser(content=text, metadata={TURN_METADATA: number})
+                    )
                     state = await generate(state)
                     output = state.output
                     reply = output.completion
@@ -172,6 +183,7 @@ def multi_turn(
                             strip_reasoning_content(message)
                         if shown != reply:
                             message.text = shown
+                        message.metadata = {**(message.metadata or {}), TURN_METADATA: number}
                     records.append(record)
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]

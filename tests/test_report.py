@@ -176,7 +176,7 @@ def test_other_tasks_damaged_files_and_reruns_are_skipped_with_notes(
         build_report([str(logs.root / "logs")], str(tmp_path / "a"), draw=False, quiet=True).notes
     )
     assert "damaged.eval: unreadable" in notes
-    assert "'arithmetic' is not one of the suite's" in notes
+    assert "'arithmetic' is not scored by one of the suite's scorers" in notes
     # The same run twice: the newer log is used, the older one is named as skipped.
     rerun = run(horizon(samples=12, turns=30), logs.root / "rerun", {"p": 0.9, "seed": 1})
     again = build_report(
@@ -202,6 +202,19 @@ def test_tables_and_figures_are_written(logs: Logs, report: Report) -> None:
     assert (out / "horizon_theory.png").read_bytes()[:8] == PNG_MAGIC
     index = (out / "report.md").read_text()
     assert "![horizon_theory](horizon_theory.png)" in index and "## Notes" in index
+
+
+def test_a_renamed_task_is_reported_by_its_scorer_with_settings_from_metadata(
+    tmp_path: Path,
+) -> None:
+    # A grid cell fixes k and mode in code: they are in the task's metadata, not its args.
+    from evals.grid import horizon_k2_thinking
+
+    log = run(horizon_k2_thinking(samples=3, steps=8), tmp_path / "grid", {"p": 1.0})
+    report = build_report([log.location], str(tmp_path / "out"), draw=False, quiet=True)
+    (result,) = report.horizon
+    assert (result.row.k, result.row.mode, result.row.steps) == (2, "thinking", 8)
+    assert result.row.horizon_50 == logged(log)["horizon_50"] and not report.notes
 
 
 def test_samples_are_counted_as_they_stream(logs: Logs) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -208,3 +210,17 @@ def test_cached_input_share_is_nan_without_usage_and_zero_without_cache(run_eval
     assert math.isnan(ExecutionMatrices([], 1, None).cached_input_share())
     log = run_eval(horizon(samples=2, turns=3), model_args={"p": 1.0})
     assert log.results.scores[0].metrics["cached_input_share"].value == 0.0
+
+
+def test_each_logged_request_is_one_range_of_the_message_pool(run_eval: Any) -> None:
+    """Messages carry their turn, so texts that repeat (3 words, K = 1) stay distinct in
+    Inspect's message pool and each request is stored as one range, not one per repeat
+    (which made logs and memory grow with the square of the turns)."""
+    log = run_eval(horizon(samples=1, turns=40, dict_size=3), model_args={"p": 1.0})
+    turns = [(m.metadata or {}).get("turn") for m in log.samples[0].messages[1:]]
+    assert turns == [n for n in range(1, 41) for _ in range(2)]
+    with zipfile.ZipFile(log.location) as archive:
+        stored = json.loads(archive.read("samples/0_epoch_1.json"))
+    requests = [e["input_refs"] for e in stored["events"] if e["event"] == "model"]
+    assert len(requests) == 40
+    assert all(refs == [[0, 2 * n]] for n, refs in enumerate(requests, start=1))

@@ -10,7 +10,7 @@ epochs were averaged, and NaN for turns a sample never reached (right-censored).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -126,17 +126,20 @@ def _resampled_horizons(
     return np.where(fast >= 0, steps[np.maximum(fast, 0)], steps[-1]).astype(np.float64)
 
 
+def _resampled_curves(weights: np.ndarray, task: np.ndarray) -> Iterator[np.ndarray]:
+    """Every resample's whole survival curve, a chunk of resamples at a time so memory
+    stays bounded however long the curves are."""
+    chunk = max(1, _CHUNK_CELLS // max(task.shape[1], 1))
+    for i in range(0, weights.shape[0], chunk):
+        yield _survival_curves(weights[i : i + chunk], task)
+
+
 def _matrix_horizons(
     weights: np.ndarray, task: np.ndarray, steps: np.ndarray, threshold: float
 ) -> np.ndarray:
     """The general path: every resample's whole survival curve, in chunks of resamples."""
-    resamples, turns = weights.shape[0], task.shape[1]
-    chunk = max(1, _CHUNK_CELLS // max(turns, 1))
     firsts = np.concatenate(
-        [
-            _first_below(_survival_curves(weights[i : i + chunk], task), threshold)
-            for i in range(0, resamples, chunk)
-        ]
+        [_first_below(curves, threshold) for curves in _resampled_curves(weights, task)]
     )
     return np.where(firsts >= 0, steps[np.maximum(firsts, 0)], steps[-1]).astype(np.float64)
 
@@ -150,16 +153,9 @@ def survival_band(
     """Pointwise 95% bootstrap band of the survival curve at the turn indices ``columns``
     (all turns by default): the same resamples as the horizon intervals, so a band and
     an interval drawn together agree."""
-    turns = task.shape[1]
-    picked = np.arange(turns) if columns is None else np.asarray(columns)
+    picked = np.arange(task.shape[1]) if columns is None else np.asarray(columns)
     weights = resample_weights(task.shape[0], resamples, seed)
-    chunk = max(1, _CHUNK_CELLS // max(turns, 1))
-    curves = np.concatenate(
-        [
-            _survival_curves(weights[i : i + chunk], task)[:, picked]
-            for i in range(0, resamples, chunk)
-        ]
-    )
+    curves = np.concatenate([chunk[:, picked] for chunk in _resampled_curves(weights, task)])
     tail = (1.0 - CONFIDENCE) / 2 * 100
     low, high = np.percentile(curves, [tail, 100 - tail], axis=0)
     return low, high

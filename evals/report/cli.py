@@ -243,8 +243,15 @@ def _frontier_cell(threshold: int) -> Column:
     return column(f"H_0.{threshold // 10}", render=render)
 
 
-_SETTING = [column("model"), column("mode"), column("K", "k"), column("target turn", "target_turn")]
-_SETTING += [column("protocol"), column("offsets"), column("variant")]
+_SETTING = [
+    column("model"),
+    column("mode"),
+    column("K", "k"),
+    column("target turn", "target_turn"),
+    column("protocol"),
+    column("offsets"),
+    column("variant"),
+]
 
 
 def _write(report: Report, out: Path, draw: bool) -> None:

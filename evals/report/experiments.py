@@ -19,7 +19,7 @@ import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 from pydantic import BaseModel
 
-from evals.frontier import Tokens, clopper_pearson
+from evals.frontier import Probe, clopper_pearson
 from evals.horizon import frontier, horizon, self_conditioning, single_turn
 from evals.report.logs import LogHeader, ScoredSample
 from scorers.execution import ExecutionMatrices, summarise
@@ -374,21 +374,22 @@ class FrontierProbes:
         self.model = model_label(header)
         self.mode = str(header.argument("mode", "thinking"))
         self.variant = variant(header)
-        self.outcomes: dict[int, dict[str, bool]] = {}
-        self.tokens: dict[int, Tokens] = {}
+        self.probes: dict[int, Probe] = {}
 
     def add(self, header: LogHeader, samples: Sequence[ScoredSample]) -> None:
+        """A probe log's outcomes; an instance already seen (in a newer log) is kept."""
         k = int(header.argument("k", 0))
-        seen = self.outcomes.setdefault(k, {})
+        probe = self.probes.setdefault(k, Probe(k=k))
         for sample in samples:
-            seen.setdefault(str(sample.id), whole_correct(sample.value))
-        self.tokens[k] = self.tokens.get(k, Tokens()) + header.tokens
+            probe.outcomes.setdefault(int(sample.id), whole_correct(sample.value))
+        probe.tokens = probe.tokens + header.tokens
+        probe.logs.append(header.path)
 
     def probe_rows(self) -> list[ProbeRow]:
         rows = []
-        for k in sorted(self.outcomes):
-            outcomes = list(self.outcomes[k].values())
-            correct, n = sum(outcomes), len(outcomes)
+        for k in sorted(self.probes):
+            probe = self.probes[k]
+            correct, n = probe.successes, probe.n
             low, high = clopper_pearson(correct, n)
             rows.append(
                 ProbeRow(
@@ -400,8 +401,8 @@ class FrontierProbes:
                     accuracy=correct / n if n else math.nan,
                     accuracy_low=low,
                     accuracy_high=high,
-                    tokens=self.tokens[k].total,
-                    reasoning_tokens=self.tokens[k].reasoning,
+                    tokens=probe.tokens.total,
+                    reasoning_tokens=probe.tokens.reasoning,
                 )
             )
         return rows

@@ -12,6 +12,12 @@ one (with K = 1 and 100 words most do) splits every later request's range, so it
 JSON and memory grow with the square of the turns. Ours tags each message with its turn
 (message metadata, never sent to the model), so every request is one range.
 
+The log also holds each message several times far apart (the message list, the solver's
+state changes, the pool) and the turn records four times (the store, the state changes, two
+store events). Random message ids were paid for again in each copy the compressor could not
+reach; ours are named by sample, turn and role, and turn records leave out default values
+and a shown text equal to the reply.
+
 Three sizes are reported per run: the ``.eval`` file as Inspect writes it (zstd with its
 default 2 MiB window, so repeats further apart than that are paid again and the ratio
 jumps once when a sample outgrows the window), the uncompressed sample JSON, and that JSON

@@ -22,14 +22,22 @@ from functools import lru_cache
 from typing import Literal, Protocol, get_args
 
 import numpy as np
-from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
+from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import StoreModel, span, store_as
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from scorers.parsing import format_answer
 from solvers.history import HistoryPolicy
-from solvers.turn_loop import TurnRecord, multi_turn, turn_inputs
+from solvers.records import CompactRecord
+from solvers.turn_loop import (
+    TURN_METADATA,
+    TurnRecord,
+    multi_turn,
+    turn_inputs,
+    turn_message_id,
+    user_turn,
+)
 
 INJECTED = "injected"
 """Metadata key marking an assistant message the model never wrote."""
@@ -39,8 +47,8 @@ OFFSET_KINDS: tuple[str, ...] = get_args(OffsetKind)
 PAPER_MAX_OFFSET = 10
 
 
-class ShownTurn(BaseModel):
-    """What later turns see of one turn, and why."""
+class ShownTurn(CompactRecord):
+    """What later turns see of one turn, and why (stored compactly, like turn records)."""
 
     turn: int
     """1-based turn number."""
@@ -124,9 +132,13 @@ def rewritten_history(
                         if entry is None:
                             raise ValueError(f"the rule gave no text for synthetic turn {number}")
                         shown.append(entry)
-                        state.messages.append(ChatMessageUser(content=text))
+                        state.messages.append(user_turn(state, number, text))
                         state.messages.append(
-                            ChatMessageAssistant(content=entry.shown, metadata={INJECTED: True})
+                            ChatMessageAssistant(
+                                id=turn_message_id(state, number, "assistant"),
+                                content=entry.shown,
+                                metadata={INJECTED: True, TURN_METADATA: number},
+                            )
                         )
             loop = multi_turn(
                 turns_field=turns_field,

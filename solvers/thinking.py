@@ -36,6 +36,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import StoreModel, store_as
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from solvers.records import CompactRecord
+
 ThinkingMode = Literal["none", "cot", "thinking"]
 THINKING_MODES: tuple[str, ...] = get_args(ThinkingMode)
 Effort = Literal["minimal", "low", "medium", "high"]
@@ -152,8 +154,8 @@ def config_arguments(config: GenerateConfig) -> GenerateConfigArgs:
     return cast(GenerateConfigArgs, config.model_dump(exclude_none=True))
 
 
-class ReplyReasoning(BaseModel):
-    """What one reply reported about its reasoning."""
+class ReplyReasoning(CompactRecord):
+    """What one reply reported about its reasoning (stored compactly, like turn records)."""
 
     reasoning_tokens: int | None = None
     """Reasoning tokens the provider reported (None when it reported none)."""

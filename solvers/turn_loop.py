@@ -10,7 +10,7 @@ survive ``inspect score``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from inspect_ai.log import EvalSample
 from inspect_ai.model import (
@@ -22,10 +22,11 @@ from inspect_ai.model import (
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import Store, StoreModel, span, store_as
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from scorers.parsing import ParsedAnswer, parse_answer
 from solvers.history import HistoryPolicy, history_policy
+from solvers.records import CompactRecord
 
 ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
 """Stop reasons after which a conversation cannot meaningfully go on."""
@@ -34,13 +35,39 @@ TURN_METADATA = "turn"
 """Message metadata key holding the turn a user message or reply belongs to."""
 
 
-class TurnRecord(BaseModel):
-    """One turn as it happened: what was asked, the raw reply, and how it was read."""
+def turn_message_id(state: TaskState, turn: int, role: str) -> str:
+    """The id of a turn's message: the sample run's uuid, the turn and the role.
+
+    Inspect's default ids are random, and a log stores each message several times far
+    apart (the message list, the solver's state changes, the message pool), beyond what
+    its compressor can match, so each copy paid for the random id again and the log grew
+    faster than the turns. These ids stay unique and cost almost nothing per copy.
+    """
+    return f"{state.uuid}-{turn}-{role}"
+
+
+def user_turn(state: TaskState, turn: int, text: str) -> ChatMessageUser:
+    """A turn's user message, tagged with its turn (see :func:`multi_turn`)."""
+    return ChatMessageUser(
+        id=turn_message_id(state, turn, "user"), content=text, metadata={TURN_METADATA: turn}
+    )
+
+
+class TurnRecord(CompactRecord):
+    """One turn as it happened: what was asked, the raw reply, and how it was read.
+
+    Stored compactly (see :class:`~solvers.records.CompactRecord`): ``shown`` is left out
+    when it equals ``reply``, and fields at their default are left out.
+    """
+
+    copies: ClassVar[dict[str, str]] = {"shown": "reply"}
 
     turn: int
     """1-based turn number."""
-    prompt: str
     keys: list[str] | None = None
+    """The turn's items, when its user text is a list of items joined by the separator."""
+    prompt: str | None = None
+    """The user text of a turn that is not a list of items (otherwise see ``keys``)."""
     reply: str
     """The visible reply as generated (reasoning excluded), before any history policy."""
     answer: ParsedAnswer
@@ -147,15 +174,13 @@ def multi_turn(
             ):
                 if number < first_turn:
                     continue
-                async with span(f"turn {number}"):
+                async with span(f"turn {number}", type="turn"):
                     # The turn tag keeps repeated texts (K = 1 keys, equal totals) apart in
                     # Inspect's log, whose message pool merges messages of equal content: a
                     # merged message splits every later request's pool range, so untagged
                     # logs and their peak memory grow with the square of the turns. Message
                     # metadata is never sent to the model.
-                    state.messages.append(
-                        ChatMessageUser(content=text, metadata={TURN_METADATA: number})
-                    )
+                    state.messages.append(user_turn(state, number, text))
                     state = await generate(state)
                     output = state.output
                     reply = output.completion
@@ -165,8 +190,8 @@ def multi_turn(
                     shown = policy(reply, answer)
                     record = TurnRecord(
                         turn=number,
-                        prompt=text,
                         keys=keys,
+                        prompt=text if keys is None else None,
                         reply=reply,
                         answer=answer,
                         shown=shown,
@@ -184,6 +209,7 @@ def multi_turn(
                         if shown != reply:
                             message.text = shown
                         message.metadata = {**(message.metadata or {}), TURN_METADATA: number}
+                        message.id = turn_message_id(state, number, "assistant")
                     records.append(record)
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]

@@ -40,6 +40,7 @@ from scorers.metrics import (
     survival_events,
 )
 from scorers.parsing import parse_answer
+from solvers.turn_loop import TurnLog, TurnRecord
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.8, 0.95, 1.0)
 
@@ -224,3 +225,42 @@ def test_each_logged_request_is_one_range_of_the_message_pool(run_eval: Any) -> 
     requests = [e["input_refs"] for e in stored["events"] if e["event"] == "model"]
     assert len(requests) == 40
     assert all(refs == [[0, 2 * n]] for n, refs in enumerate(requests, start=1))
+
+
+def test_turn_messages_are_named_by_sample_turn_and_role(run_eval: Any) -> None:
+    """Deterministic ids: a log repeats each message far apart, and a random id was paid
+    for again in every copy. Ids stay unique across samples and epochs."""
+    log = run_eval(horizon(samples=2, turns=5, dict_size=3), model_args={"p": 1.0}, epochs=2)
+    ids = [m.id for sample in log.samples for m in sample.messages[1:]]
+    assert len(set(ids)) == len(ids) == 4 * 10
+    for sample in log.samples:
+        for message in sample.messages[1:]:
+            turn = (message.metadata or {})["turn"]
+            assert message.id == f"{sample.uuid}-{turn}-{message.role}"
+
+
+def test_turn_records_are_stored_compactly_and_read_back_whole(run_eval: Any) -> None:
+    log = run_eval(horizon(samples=1, turns=4, history="full"), model_args={"p": 1.0})
+    with zipfile.ZipFile(log.location) as archive:
+        stored = json.loads(archive.read("samples/0_epoch_1.json"))["store"]["TurnLog:turns"]
+    assert [sorted(r) for r in stored] == [
+        ["answer", "keys", "reply", "stop_reason", "turn", "usage"]
+    ] * 4
+    records = TurnLog.of_sample(log.samples[0]).turns
+    assert [r.turn for r in records] == [1, 2, 3, 4]
+    assert all(r.shown == r.reply and not r.rewritten and r.prompt is None for r in records)
+
+
+def test_a_compact_record_keeps_what_differs_from_its_defaults_and_copies() -> None:
+    answer = parse_answer("<answer>7</answer>")
+    plain = TurnRecord(turn=3, prompt="x", reply="so <answer>7</answer>", answer=answer,
+                       stop_reason="stop")  # fmt: skip
+    assert plain.shown == plain.reply
+    assert set(plain.model_dump()) == {"turn", "prompt", "reply", "answer", "stop_reason"}
+    changed = plain.model_copy(update={"shown": "<answer>7</answer>", "rewritten": True})
+    assert (
+        changed.model_dump()["shown"] == "<answer>7</answer>" and changed.model_dump()["rewritten"]
+    )
+    for record in (plain, changed):
+        assert TurnRecord.model_validate(record.model_dump()) == record
+        assert TurnRecord.model_validate_json(record.model_dump_json()) == record

@@ -211,6 +211,10 @@ def test_synthetic_history_costs_one_call_and_is_marked_injected(run_eval: Any) 
         assert [bool((m.metadata or {}).get("injected")) for m in assistants] == [True] * 5 + [
             False
         ]
+        # synthetic turns are tagged and named like generated ones (see multi_turn)
+        for message in sample.messages[1:]:
+            turn = (message.metadata or {})["turn"]
+            assert message.id == f"{sample.uuid}-{turn}-{message.role}"
         records = TurnLog.of_sample(sample).turns
         assert [r.turn for r in records] == [6] and not records[0].rewritten  # rate 0: healed
         assert records[0].answer.value == sum(len(w) for w in words)

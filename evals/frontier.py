@@ -170,6 +170,11 @@ class Probe(BaseModel):
     def successes(self) -> int:
         return sum(self.outcomes.values())
 
+    def accuracy_interval(self) -> tuple[float, float, float]:
+        """Accuracy and its 95% Clopper-Pearson interval (NaN accuracy when none ran)."""
+        low, high = clopper_pearson(self.successes, self.n)
+        return (self.successes / self.n if self.n else math.nan), low, high
+
 
 class ProbeSummary(BaseModel):
     k: int
@@ -383,13 +388,13 @@ class FrontierSearch:
         summaries = []
         for k in sorted(self.probes):
             probe = self.probes[k]
-            low, high = clopper_pearson(probe.successes, probe.n)
+            accuracy, low, high = probe.accuracy_interval()
             summaries.append(
                 ProbeSummary(
                     k=k,
                     samples=probe.n,
                     correct=probe.successes,
-                    accuracy=probe.successes / probe.n if probe.n else math.nan,
+                    accuracy=accuracy,
                     low=low,
                     high=high,
                     tokens=probe.tokens,

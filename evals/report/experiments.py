@@ -11,7 +11,6 @@ verdict once the search stops; H_s is the largest passing K below the smallest f
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 from pydantic import BaseModel
 
-from evals.frontier import Probe, clopper_pearson
+from evals.frontier import Probe
 from evals.horizon import frontier, horizon, self_conditioning, single_turn
 from evals.report.logs import LogHeader, ScoredSample
 from scorers.execution import ExecutionMatrices, summarise
@@ -389,16 +388,15 @@ class FrontierProbes:
         rows = []
         for k in sorted(self.probes):
             probe = self.probes[k]
-            correct, n = probe.successes, probe.n
-            low, high = clopper_pearson(correct, n)
+            accuracy, low, high = probe.accuracy_interval()
             rows.append(
                 ProbeRow(
                     model=self.model,
                     mode=self.mode,
                     k=k,
-                    samples=n,
-                    correct=correct,
-                    accuracy=correct / n if n else math.nan,
+                    samples=probe.n,
+                    correct=probe.successes,
+                    accuracy=accuracy,
                     accuracy_low=low,
                     accuracy_high=high,
                     tokens=probe.tokens.total,

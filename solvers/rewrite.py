@@ -3,7 +3,8 @@
 Usable by any multi-turn eval whose samples carry their turns in metadata (the convention
 of :func:`solvers.turn_loop.multi_turn`). A rule maps a turn to the text later turns see.
 Turns before ``synthetic_before`` are never generated: the rule writes them into the
-history as assistant messages marked ``metadata={"injected": True}``. Later turns are
+history as assistant messages marked ``metadata={"injected": True}`` (tagged and named by
+turn like generated ones, see :func:`~solvers.turn_loop.multi_turn`). Later turns are
 generated and the rule replaces what is shown of each reply; the raw replies stay in the
 :class:`~solvers.turn_loop.TurnLog` records and in the log's model events. Every shown
 turn is recorded in :class:`RewriteLog`, so a scorer can judge a reply against the history

@@ -2,9 +2,9 @@
 
 Reusable by any eval whose samples carry their turns in metadata: each turn is either the
 user text itself or a list of items joined by ``separator``. Every turn is a span in
-``inspect view``, and its user message and reply carry ``metadata={"turn": n}``; the
-per-turn records live in :class:`TurnLog` (a StoreModel, so they are saved in the log and
-survive ``inspect score``).
+``inspect view``, and its user message and reply carry ``metadata={"turn": n}`` and ids
+named by sample, turn and role (:func:`turn_message_id`); the per-turn records live in
+:class:`TurnLog` (a StoreModel, so they are saved in the log and survive ``inspect score``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ TURN_METADATA = "turn"
 
 
 def turn_message_id(state: TaskState, turn: int, role: str) -> str:
-    """The id of a turn's message: the sample run's uuid, the turn and the role.
+    """The id of a turn's message: the sample run's uuid, the turn and the role. A reply
+    keeps the provider's id when the turn offered tools.
 
     Inspect's default ids are random, and a log stores each message several times far
     apart (the message list, the solver's state changes, the message pool), beyond what
@@ -209,7 +210,10 @@ def multi_turn(
                         if shown != reply:
                             message.text = shown
                         message.metadata = {**(message.metadata or {}), TURN_METADATA: number}
-                        message.id = turn_message_id(state, number, "assistant")
+                        if not state.tools:
+                            # with tools offered, a provider may key server-side tool
+                            # state by the reply's own id (Anthropic does), so it stays
+                            message.id = turn_message_id(state, number, "assistant")
                     records.append(record)
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from inspect_ai import Task
+from inspect_ai.dataset import Sample
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -22,7 +24,8 @@ from inspect_ai.model import (
     ModelUsage,
     modelapi,
 )
-from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.solver import use_tools
+from inspect_ai.tool import Tool, ToolChoice, ToolInfo, tool
 
 from evals.horizon import horizon
 from evals.prompts import system_prompt
@@ -40,7 +43,7 @@ from scorers.metrics import (
     survival_events,
 )
 from scorers.parsing import parse_answer
-from solvers.turn_loop import TurnLog, TurnRecord
+from solvers.turn_loop import TurnLog, TurnRecord, multi_turn
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.8, 0.95, 1.0)
 
@@ -264,3 +267,32 @@ def test_a_compact_record_keeps_what_differs_from_its_defaults_and_copies() -> N
     for record in (plain, changed):
         assert TurnRecord.model_validate(record.model_dump()) == record
         assert TurnRecord.model_validate_json(record.model_dump_json()) == record
+
+
+@tool
+def unused() -> Tool:
+    async def execute() -> str:
+        """A tool offered but never called."""
+        return ""
+
+    return execute
+
+
+def test_a_reply_keeps_the_providers_id_when_the_turn_offered_tools(run_eval: Any) -> None:
+    """Providers may key server-side tool state by a reply's id (Anthropic does)."""
+    replies = []
+    for n in range(3):
+        reply = ModelOutput.from_content("mockllm", f"<answer>{n}</answer>")
+        reply.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        replies.append(reply)
+    generated = [r.message.id for r in replies]
+    task = Task(
+        dataset=[Sample(input="", metadata={"turns": ["a", "b", "c"]})],
+        solver=[use_tools(unused()), multi_turn()],
+    )
+    log = run_eval(task, model="mockllm/model", model_args={"custom_outputs": replies})
+    sample = log.samples[0]
+    users = [m for m in sample.messages if m.role == "user"][1:]
+    assistants = [m for m in sample.messages if m.role == "assistant"]
+    assert [m.id for m in users] == [f"{sample.uuid}-{n}-user" for n in (1, 2, 3)]
+    assert [m.id for m in assistants] == generated and None not in generated

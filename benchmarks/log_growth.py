@@ -5,6 +5,7 @@ turns next to a bare Inspect loop's, each size run in a fresh process on an inst
     python benchmarks/log_growth.py --turns 1000                 # 1,000 and 2,000 turns
     python benchmarks/log_growth.py --turns 500 --doublings 3    # 500 ... 4,000 turns
     python benchmarks/log_growth.py --turns 1000 --memory-turns 10000   # slow
+    python benchmarks/log_growth.py --turns 1000 --model simulated/executor  # real totals
 
 Inspect stores each request as ranges into a pool of distinct messages, and messages of
 equal content share one pool entry. In the bare loop a user turn that repeats an earlier
@@ -42,9 +43,9 @@ OUR_EVENTS = ("span_begin", "span_end", "store")
 """Events that only our side writes per turn or per sample: turn spans, turn records."""
 
 
-def in_child(side: str, turns: int) -> dict[str, float]:
+def in_child(side: str, turns: int, model: str) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(turns), "--side", side],
+        [sys.executable, __file__, "--child", str(turns), "--side", side, "--model", model],
         capture_output=True,
         text=True,
         check=True,
@@ -68,7 +69,7 @@ def our_bytes(sample: dict[str, object]) -> int:
     return len(json.dumps(ours)) + len(json.dumps(sample.get("store")))
 
 
-def child(side: str, turns: int) -> None:
+def child(side: str, turns: int, model: str) -> None:
     from inspect_ai import eval
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -77,7 +78,7 @@ def child(side: str, turns: int) -> None:
     def one(turn_count: int, log_dir: str) -> dict[str, float]:
         log = eval(
             build(side, 1, turn_count),
-            model="instant/model",
+            model=model,
             display="none",
             log_dir=log_dir,
             log_realtime=False,
@@ -112,11 +113,16 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=250, help="N: logs at N, 2N, ...")
     parser.add_argument("--doublings", type=int, default=1, help="sizes after N (default 1)")
     parser.add_argument("--memory-turns", type=int, help="measure one sample of ours this long")
+    parser.add_argument(
+        "--model",
+        default="instant/model",
+        help="instant/model (replies at once) or e.g. simulated/executor (replies with totals)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--side", default="ours", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.side, args.child)
+        child(args.side, args.child, args.model)
         return
     sizes = [args.turns * 2**i for i in range(args.doublings + 1)]
     print(f"{'side':>4} {'turns':>6} {'.eval B':>10} {'x':>5} {'JSON B':>11} {'x':>5} "
@@ -124,7 +130,7 @@ def main() -> None:
     for side in SIDES:
         previous: dict[str, float] | None = None
         for turns in sizes:
-            now = in_child(side, turns)
+            now = in_child(side, turns, args.model)
             own = f"{now['ours']:>12,.0f} {ratio(now, previous, 'ours')}" if side == "ours" else ""
             print(
                 f"{side:>4} {turns:>6,} {now['bytes']:>10,.0f} {ratio(now, previous, 'bytes')} "
@@ -135,7 +141,7 @@ def main() -> None:
             )
             previous = now
     if args.memory_turns:
-        measured = in_child("ours", args.memory_turns)
+        measured = in_child("ours", args.memory_turns, args.model)
         print(
             f"one {args.memory_turns:,}-turn sample of ours: peak memory "
             f"{measured['peak_mib']:.1f} MiB, .eval {measured['bytes']:,.0f} B, "

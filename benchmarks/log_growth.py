@@ -1,5 +1,7 @@
 """Log growth and memory: log bytes and peak memory of one ``horizon`` sample at N, 2N, ...
 turns next to a bare Inspect loop's, each size run in a fresh process on an instant model.
+A third side, ``tagged``, is the bare loop with the turn loop's message tags and ids: the
+log Inspect itself writes for a linear conversation, without our spans, records or scorer.
 
     python benchmarks/log_growth.py                              # 250 and 500 turns
     python benchmarks/log_growth.py --turns 1000                 # 1,000 and 2,000 turns
@@ -38,7 +40,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-SIDES = ("bare", "ours")
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from solvers.turn_loop import TURN_METADATA, turn_message_id, user_turn
+
+SIDES = ("bare", "tagged", "ours")
 OUR_EVENTS = ("span_begin", "span_end", "store")
 """Events that only our side writes per turn or per sample: turn spans, turn records."""
 
@@ -69,15 +75,38 @@ def our_bytes(sample: dict[str, object]) -> int:
     return len(json.dumps(ours)) + len(json.dumps(sample.get("store")))
 
 
+@solver
+def tagged_loop() -> Solver:
+    """The bare loop with the turn loop's message tags and ids and nothing else: what
+    Inspect's own log costs once repeated texts no longer split the pool's ranges."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        for number, keys in enumerate(state.metadata["turns"], start=1):
+            state.messages.append(user_turn(state, number, ", ".join(keys)))
+            state = await generate(state)
+            reply = state.messages[-1]
+            reply.id = turn_message_id(state, number, "assistant")
+            reply.metadata = {TURN_METADATA: number}
+        return state
+
+    return solve
+
+
 def child(side: str, turns: int, model: str) -> None:
-    from inspect_ai import eval
+    from inspect_ai import Task, eval
 
     sys.path.insert(0, str(Path(__file__).parent))
     from harness_overhead import build
 
+    def task(turn_count: int) -> Task:
+        if side != "tagged":
+            return build(side, 1, turn_count)
+        ours = build("ours", 1, turn_count)
+        return Task(dataset=ours.dataset, solver=tagged_loop(), config=ours.config)
+
     def one(turn_count: int, log_dir: str) -> dict[str, float]:
         log = eval(
-            build(side, 1, turn_count),
+            task(turn_count),
             model=model,
             display="none",
             log_dir=log_dir,
@@ -125,7 +154,7 @@ def main() -> None:
         child(args.side, args.child, args.model)
         return
     sizes = [args.turns * 2**i for i in range(args.doublings + 1)]
-    print(f"{'side':>4} {'turns':>6} {'.eval B':>10} {'x':>5} {'JSON B':>11} {'x':>5} "
+    print(f"{'side':>6} {'turns':>6} {'.eval B':>10} {'x':>5} {'JSON B':>11} {'x':>5} "
           f"{'wide B':>10} {'x':>5} {'peak MiB':>9} {'x':>5}  our parts B     x")  # fmt: skip
     for side in SIDES:
         previous: dict[str, float] | None = None
@@ -133,7 +162,7 @@ def main() -> None:
             now = in_child(side, turns, args.model)
             own = f"{now['ours']:>12,.0f} {ratio(now, previous, 'ours')}" if side == "ours" else ""
             print(
-                f"{side:>4} {turns:>6,} {now['bytes']:>10,.0f} {ratio(now, previous, 'bytes')} "
+                f"{side:>6} {turns:>6,} {now['bytes']:>10,.0f} {ratio(now, previous, 'bytes')} "
                 f"{now['json']:>11,.0f} {ratio(now, previous, 'json')} "
                 f"{now['wide']:>10,.0f} {ratio(now, previous, 'wide')} "
                 f"{now['peak_mib']:>9.1f} {ratio(now, previous, 'peak_mib')}  {own}".rstrip(),

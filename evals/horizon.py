@@ -129,28 +129,7 @@ def horizon(
       votes: Replies sampled per turn, majority vote on the parsed totals (1 = none).
       window: Show only the last ``window`` earlier turns (None keeps the whole history).
     """
-    params: HorizonParams = validate_params(
-        "horizon",
-        HorizonParams,
-        dict(
-            samples=samples,
-            turns=turns,
-            steps=steps,
-            k=k,
-            mode=mode,
-            seed=seed,
-            dict_size=dict_size,
-            value_min=value_min,
-            value_max=value_max,
-            history=history,
-            replay_reasoning=replay_reasoning,
-            reasoning_effort=reasoning_effort,
-            reasoning_tokens=reasoning_tokens,
-            dataset_file=dataset_file,
-            votes=votes,
-            window=window,
-        ),
-    )
+    params: HorizonParams = validate_params("horizon", HorizonParams, locals())
     data = build_data(params)
     system = system_prompt(data.dictionary, params.k, params.mode)
     return Task(
@@ -211,29 +190,11 @@ def self_conditioning(
       reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
       dataset_file: The public dataset or the authors' JSON file.
     """
+    arguments = dict(locals(), rates=list(rates) if isinstance(rates, list | tuple) else [rates])
     from evals.self_conditioning import SelfConditioningParams, self_conditioning_task
 
     params: SelfConditioningParams = validate_params(
-        "self_conditioning",
-        SelfConditioningParams,
-        dict(
-            samples=samples,
-            rates=list(rates) if isinstance(rates, list | tuple) else [rates],
-            target_turn=target_turn,
-            protocol=protocol,
-            k=k,
-            mode=mode,
-            seed=seed,
-            offsets=offsets,
-            max_offset=max_offset,
-            dict_size=dict_size,
-            value_min=value_min,
-            value_max=value_max,
-            replay_reasoning=replay_reasoning,
-            reasoning_effort=reasoning_effort,
-            reasoning_tokens=reasoning_tokens,
-            dataset_file=dataset_file,
-        ),
+        "self_conditioning", SelfConditioningParams, arguments
     )
     base = params.horizon_params()
     return self_conditioning_task(
@@ -279,27 +240,10 @@ def single_turn(
       max_tokens: Output token limit (the paper allowed thinking models 100,000).
       dataset_file: The public dataset or the authors' JSON file.
     """
+    arguments = dict(locals())
     from evals.single_turn import SingleTurnParams, single_turn_task
 
-    params: SingleTurnParams = validate_params(
-        "single_turn",
-        SingleTurnParams,
-        dict(
-            samples=samples,
-            first_sample=first_sample,
-            steps=steps,
-            k=k,
-            mode=mode,
-            seed=seed,
-            dict_size=dict_size,
-            value_min=value_min,
-            value_max=value_max,
-            reasoning_effort=reasoning_effort,
-            reasoning_tokens=reasoning_tokens,
-            max_tokens=max_tokens,
-            dataset_file=dataset_file,
-        ),
-    )
+    params: SingleTurnParams = validate_params("single_turn", SingleTurnParams, arguments)
     return single_turn_task(params, name="single_turn_execution")
 
 
@@ -337,25 +281,8 @@ def frontier(
       max_tokens: Output token limit (the paper allowed thinking models 100,000).
       dataset_file: The public dataset or the authors' JSON file.
     """
+    arguments = dict(locals(), steps=k)  # a probe is one block of k keys
     from evals.single_turn import SingleTurnParams, single_turn_task
 
-    params: SingleTurnParams = validate_params(
-        "frontier",
-        SingleTurnParams,
-        dict(
-            samples=samples,
-            first_sample=first_sample,
-            steps=k,
-            k=k,
-            mode=mode,
-            seed=seed,
-            dict_size=dict_size,
-            value_min=value_min,
-            value_max=value_max,
-            reasoning_effort=reasoning_effort,
-            reasoning_tokens=reasoning_tokens,
-            max_tokens=max_tokens,
-            dataset_file=dataset_file,
-        ),
-    )
-    return single_turn_task(params, name="frontier_probe")
+    params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
+    return single_turn_task(params, name="frontier_probe", task="frontier")

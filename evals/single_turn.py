@@ -49,9 +49,9 @@ class SingleTurnParams(CommonParams):
     def elicitation(self) -> Elicitation:
         return from_prompt_mode(self.mode, self.reasoning_effort, self.reasoning_tokens)
 
-    def data(self) -> tuple[ExecutionDataset, list[Instance]]:
+    def data(self, task: str = "single_turn") -> tuple[ExecutionDataset, list[Instance]]:
         """The dataset and its instances ``first_sample`` .. ``first_sample + samples - 1``,
-        cut to ``steps``."""
+        cut to ``steps``; errors name ``task``."""
         horizon_params = HorizonParams(
             samples=self.first_sample + self.samples,
             steps=self.steps,
@@ -66,11 +66,11 @@ class SingleTurnParams(CommonParams):
             reasoning_effort=None,
             dataset_file=self.dataset_file,
         )
-        data: ExecutionDataset = build_data(horizon_params, "single_turn")
+        data: ExecutionDataset = build_data(horizon_params, task)
         chosen = data.instances[self.first_sample :]
         if len(chosen) < self.samples:
             raise ParameterError(
-                f"single_turn: the dataset has {len(data.instances)} instances, "
+                f"{task}: the dataset has {len(data.instances)} instances, "
                 f"fewer than first_sample + samples ({self.first_sample + self.samples})"
             )
         return data, chosen[: self.samples]
@@ -91,9 +91,10 @@ def single_turn_sample(instance: Instance, dictionary: dict[str, int], k: int, m
     )
 
 
-def single_turn_task(params: SingleTurnParams, name: str) -> Task:
-    """The Inspect task for validated parameters."""
-    data, instances = params.data()
+def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_turn") -> Task:
+    """The Inspect task for validated parameters (``name`` names the dataset, ``task`` the
+    task in error messages)."""
+    data, instances = params.data(task)
     elicitation = params.elicitation()
     config = GenerateConfig(
         temperature=PAPER_TEMPERATURE, top_p=PAPER_TOP_P, max_tokens=params.max_tokens

@@ -100,6 +100,10 @@ CASES: dict[str, Case] = {
     "file empty list": Case("horizon", {}, "non-empty list", write("[]")),
     "self-conditioning file": Case("self_conditioning", {}, "non-empty list", write("[]")),
     "single-turn file": Case("single_turn", {}, "not an object", write("[1, 2]")),
+    "frontier file": Case("frontier", {}, "frontier: ", write("[1, 2]")),
+    "frontier past the file": Case(
+        "frontier", {"k": 2, "first_sample": 1}, "frontier: samples=21", records(GOOD)
+    ),
     "record not object": Case("horizon", {}, "not an object", write("[1, 2]")),
     "record lacks output": Case(
         "horizon", {}, "lacks output", records({"input": ["a"], "values": [1]})

@@ -51,6 +51,12 @@ class CommonParams(BaseModel):
             raise ValueError(f"dataset_file {self.dataset_file!r} does not exist")
         return self
 
+    def as_horizon(self, **fields: Any) -> HorizonParams:
+        """The same data and reasoning settings as a ``horizon`` run (its dataset and
+        generate config); ``fields`` give or replace the rest."""
+        common = {name: getattr(self, name) for name in CommonParams.model_fields}
+        return HorizonParams(**(common | fields))
+
 
 class HorizonParams(CommonParams):
     """Parameters of the multi-turn ``horizon`` task."""

@@ -64,20 +64,8 @@ class SelfConditioningParams(CommonParams):
 
     def horizon_params(self) -> HorizonParams:
         """The same run as a ``horizon`` task of ``target_turn`` turns (data and config)."""
-        return HorizonParams(
-            samples=self.samples,
-            turns=self.target_turn,
-            k=self.k,
-            mode=self.mode,
-            seed=self.seed,
-            dict_size=self.dict_size,
-            value_min=self.value_min,
-            value_max=self.value_max,
-            history="paper",
-            replay_reasoning=self.replay_reasoning,
-            reasoning_effort=self.reasoning_effort,
-            reasoning_tokens=self.reasoning_tokens,
-            dataset_file=self.dataset_file,
+        return self.as_horizon(
+            turns=self.target_turn, history="paper", replay_reasoning=self.replay_reasoning
         )
 
 

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
 from evals.horizon import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
-from evals.params import CommonParams, HorizonParams, ParameterError
+from evals.params import CommonParams, ParameterError
 from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
 from scorers.single_turn import single_turn_scorer
@@ -52,19 +52,13 @@ class SingleTurnParams(CommonParams):
     def data(self, task: str = "single_turn") -> tuple[ExecutionDataset, list[Instance]]:
         """The dataset and its instances ``first_sample`` .. ``first_sample + samples - 1``,
         cut to ``steps``; errors name ``task``."""
-        horizon_params = HorizonParams(
+        horizon_params = self.as_horizon(
             samples=self.first_sample + self.samples,
             steps=self.steps,
-            k=self.k,
-            mode=self.mode,
-            seed=self.seed,
-            dict_size=self.dict_size,
-            value_min=self.value_min,
-            value_max=self.value_max,
             history="paper",
             replay_reasoning=False,
             reasoning_effort=None,
-            dataset_file=self.dataset_file,
+            reasoning_tokens=None,
         )
         data: ExecutionDataset = build_data(horizon_params, task)
         chosen = data.instances[self.first_sample :]

@@ -40,9 +40,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from solvers.turn_loop import TURN_METADATA, turn_message_id, user_turn
+from solvers.turn_loop import tag_reply, user_turn
 
 SIDES = ("bare", "tagged", "ours")
 OUR_EVENTS = ("span_begin", "span_end", "store")
@@ -85,8 +86,8 @@ def tagged_loop() -> Solver:
             state.messages.append(user_turn(state, number, ", ".join(keys)))
             state = await generate(state)
             reply = state.messages[-1]
-            reply.id = turn_message_id(state, number, "assistant")
-            reply.metadata = {TURN_METADATA: number}
+            assert isinstance(reply, ChatMessageAssistant)
+            tag_reply(state, reply, number)
         return state
 
     return solve

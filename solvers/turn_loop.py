@@ -36,8 +36,7 @@ TURN_METADATA = "turn"
 
 
 def turn_message_id(state: TaskState, turn: int, role: str) -> str:
-    """The id of a turn's message: the sample run's uuid, the turn and the role. A reply
-    keeps the provider's id when the turn offered tools.
+    """The id of a turn's message: the sample run's uuid, the turn and the role.
 
     Inspect's default ids are random, and a log stores each message several times far
     apart (the message list, the solver's state changes, the message pool), beyond what
@@ -52,6 +51,15 @@ def user_turn(state: TaskState, turn: int, text: str) -> ChatMessageUser:
     return ChatMessageUser(
         id=turn_message_id(state, turn, "user"), content=text, metadata={TURN_METADATA: turn}
     )
+
+
+def tag_reply(state: TaskState, message: ChatMessageAssistant, turn: int) -> None:
+    """Tag a generated reply with its turn and name it like the turn's user message. With
+    tools offered it keeps the provider's id: a provider may key server-side tool state by
+    it (Anthropic does)."""
+    message.metadata = {**(message.metadata or {}), TURN_METADATA: turn}
+    if not state.tools:
+        message.id = turn_message_id(state, turn, "assistant")
 
 
 class TurnRecord(CompactRecord):
@@ -209,11 +217,7 @@ def multi_turn(
                             strip_reasoning_content(message)
                         if shown != reply:
                             message.text = shown
-                        message.metadata = {**(message.metadata or {}), TURN_METADATA: number}
-                        if not state.tools:
-                            # with tools offered, a provider may key server-side tool
-                            # state by the reply's own id (Anthropic does), so it stays
-                            message.id = turn_message_id(state, number, "assistant")
+                        tag_reply(state, message, number)
                     records.append(record)
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]

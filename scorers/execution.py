@@ -1,9 +1,13 @@
 """The Inspect scorer and metrics for multi-turn execution.
 
 ``Score.value`` is the flat per-turn list (index, task, turn correctness; NaN where a turn
-was never reached), so Inspect averages epochs position by position. ``Score.metadata``
-carries K and the total steps, which the metrics need to count horizons in steps, and the
-sample's input tokens with the share served from the provider's prompt cache (first epoch).
+was never reached). ``Score.metadata`` carries K and the total steps, which the metrics
+need to count horizons in steps, and the sample's input tokens with the share served from
+the provider's prompt cache.
+
+The metrics read every epoch's score, unreduced: each epoch is an independent trial of its
+instance (averaging epochs turn by turn would let one epoch's success hide another's
+failure), and bootstrap intervals resample instances with all their epochs.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from scorers.correctness import TurnCorrectness, turn_correctness
 from scorers.metrics import (
     cumulative_steps,
     horizon_estimates,
+    last_known_turn,
     mean_curve,
+    settle_failures,
     stack,
     step_accuracy_from_turns,
+    steps_at,
     survival_curve,
-    theoretical_horizon,
+    theoretical_grid_horizon,
 )
 from solvers.turn_loop import TurnLog, TurnRecord
 
@@ -37,8 +44,8 @@ def threshold_label(threshold: float) -> str:
 
 
 def metric_names(thresholds: Sequence[float] = THRESHOLDS) -> list[str]:
-    names = ["turn_accuracy", "turn1_accuracy", "task_accuracy", "full_correct", "p_step"]
-    names.append("cached_input_share")
+    names = ["turn_accuracy", "turn1_accuracy", "task_accuracy", "known_steps"]
+    names += ["full_correct", "p_step", "observed_turns", "planned_turns", "cached_input_share"]
     for threshold in thresholds:
         label = threshold_label(threshold)
         names += [
@@ -64,8 +71,9 @@ def input_token_counts(records: Sequence[TurnRecord]) -> tuple[float, float]:
 
 
 class ExecutionMatrices:
-    """The samples' correctness stacked into (samples, turns) matrices, plus step counts
-    and each sample's (input, cached input) tokens (NaN where unknown)."""
+    """The trials' correctness stacked into (trials, turns) matrices (the task matrix
+    settled: failed stays failed), step counts, each trial's instance (``units``, for the
+    bootstrap) and (input, cached input) tokens (NaN where unknown)."""
 
     def __init__(
         self,
@@ -73,27 +81,36 @@ class ExecutionMatrices:
         k: int,
         total_steps: int | None,
         tokens: Sequence[tuple[float, float]] | None = None,
+        units: Sequence[object] | None = None,
     ) -> None:
         self.index = stack([row.index for row in rows])
-        self.task = stack([row.task for row in rows])
+        self.task = settle_failures(stack([row.task for row in rows]))
         self.turn = stack([row.turn for row in rows])
+        self.planned_turns = sum(len(row.task) for row in rows)
         self.k = k
         self.steps = cumulative_steps(self.task.shape[1], k, total_steps)
         known = tokens if tokens else [(math.nan, math.nan)] * len(rows)
         self.tokens = np.array(known, dtype=np.float64).reshape(len(known), 2)
+        self.units = None if units is None else list(units)
 
     @classmethod
     def from_scores(cls, scores: Sequence[SampleScore]) -> ExecutionMatrices:
+        """From every epoch's score (one trial each), grouped by sample id."""
         return cls.from_values(
-            [s.score.value for s in scores], [s.score.metadata or {} for s in scores]
+            [s.score.value for s in scores],
+            [s.score.metadata or {} for s in scores],
+            [s.sample_id for s in scores],
         )
 
     @classmethod
     def from_values(
-        cls, values: Sequence[object], metadata: Sequence[dict[str, object]]
+        cls,
+        values: Sequence[object],
+        metadata: Sequence[dict[str, object]],
+        units: Sequence[object] | None = None,
     ) -> ExecutionMatrices:
-        """From score values and score metadata in the order the metrics see them (the
-        report reads them from logs without rebuilding ``Score`` objects)."""
+        """From score values and score metadata, one per trial, with each trial's instance
+        (the report reads them from logs without rebuilding ``Score`` objects)."""
         rows = [TurnCorrectness.from_value(value) for value in values]
         first = metadata[0] if metadata else {}
         k = first.get("k", 1)
@@ -103,6 +120,7 @@ class ExecutionMatrices:
             int(k) if isinstance(k, int | float) else 1,
             int(total_steps) if isinstance(total_steps, int | float) else None,
             [token_metadata(meta) for meta in metadata],
+            units,
         )
 
     def cached_input_share(self) -> float:
@@ -125,7 +143,9 @@ def token_metadata(meta: dict[str, object]) -> tuple[float, float]:
 def summarise(
     matrices: ExecutionMatrices, thresholds: Sequence[float] = THRESHOLDS
 ) -> dict[str, float]:
-    """Every headline number for one set of samples."""
+    """Every headline number for one set of trials. Turn accuracy and p use observed turns
+    only; task accuracy is NaN past ``known_steps``, the last step at which some live
+    trial was still observed."""
     turn = matrices.turn
     unobserved = np.isnan(turn)
     if unobserved.all():
@@ -135,17 +155,25 @@ def summarise(
         turn_accuracy = float(np.nanmean(turn) if unobserved.any() else np.mean(turn))
     first_turn = mean_curve(turn[:, :1])[0] if turn.shape[1] else math.nan
     curve = survival_curve(matrices.task)
-    last_task = matrices.task[:, -1]
+    last_task = matrices.task[:, -1] if matrices.task.shape[1] else np.zeros(0)
+    known = last_known_turn(curve)
     p_step = step_accuracy_from_turns(turn_accuracy, matrices.k)
     result = {
         "turn_accuracy": turn_accuracy,
         "turn1_accuracy": float(first_turn),
-        "task_accuracy": float(curve[-1]),
-        "full_correct": float(np.mean(np.nan_to_num(last_task, nan=0.0))),
+        "task_accuracy": float(curve[-1]) if curve.size else math.nan,
+        "known_steps": float(steps_at(matrices.steps, np.array([known + 1]))[0]),
+        "full_correct": float(np.mean(np.nan_to_num(last_task, nan=0.0)))
+        if last_task.size
+        else math.nan,
         "p_step": p_step,
+        "observed_turns": float(np.count_nonzero(~np.isnan(matrices.index))),
+        "planned_turns": float(matrices.planned_turns),
         "cached_input_share": matrices.cached_input_share(),
     }
-    estimates = horizon_estimates(matrices.task, matrices.steps, thresholds, curve=curve)
+    estimates = horizon_estimates(
+        matrices.task, matrices.steps, thresholds, curve=curve, units=matrices.units
+    )
     for threshold, estimate in zip(thresholds, estimates, strict=True):
         label = threshold_label(threshold)
         result |= {
@@ -153,16 +181,17 @@ def summarise(
             f"horizon_{label}_low": estimate.low,
             f"horizon_{label}_high": estimate.high,
             f"horizon_{label}_censored": float(estimate.censored),
-            f"theory_horizon_{label}": theoretical_horizon(p_step, threshold),
+            f"theory_horizon_{label}": theoretical_grid_horizon(p_step, threshold, matrices.k),
         }
     return result
 
 
-@metric
+@metric(scores="unreduced")
 def execution_metrics() -> Metric:
     """Turn and task accuracy, H_0.5 and H_0.8 with 95% bootstrap intervals, the implied
-    per-step accuracy p, the Proposition-1 horizons ln(s)/ln(p), and the share of input
-    tokens served from the provider's prompt cache."""
+    per-step accuracy p, the Proposition-1 horizons on the same footing, observed against
+    planned turns, and the share of input tokens served from the provider's prompt cache.
+    Computed over every epoch's score (see the module docstring)."""
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
         if not scores:

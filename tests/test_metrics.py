@@ -14,9 +14,14 @@ from scorers.metrics import (
     cumulative_steps,
     horizon,
     horizon_estimate,
+    resample_weights,
+    settle_failures,
+    stack,
     step_accuracy_from_turns,
     survival_curve,
+    theoretical_grid_horizon,
     theoretical_horizon,
+    trial_weights,
 )
 from scorers.parsing import ParsedAnswer
 
@@ -68,13 +73,18 @@ def test_unreached_turns_are_nan_and_round_trip_through_the_score_value() -> Non
     assert np.array_equal(again.turn, result.turn, equal_nan=True)
 
 
-def test_horizon_is_the_first_step_below_threshold() -> None:
+def test_horizon_is_the_largest_length_still_at_threshold() -> None:
     # four samples, first failures at turns 2, 3, 3 and never (of 4)
     task = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]], dtype=float)
     assert survival_curve(task).tolist() == [1.0, 0.75, 0.25, 0.25]
     steps = cumulative_steps(4, k=3)
-    assert horizon(task, steps, 0.5) == (9.0, False)  # turn 3 = 9 steps
-    assert horizon(task, steps, 0.8) == (6.0, False)  # 0.75 < 0.8 at turn 2
+    assert horizon(task, steps, 0.5) == (6.0, False)  # 0.75 after turn 2 = 6 steps
+    assert horizon(task, steps, 0.8) == (3.0, False)  # 0.75 < 0.8 at turn 2
+
+
+def test_horizon_is_zero_when_the_first_turn_is_already_below() -> None:
+    task = np.array([[0, 0], [0, 0], [1, 1]], dtype=float)
+    assert horizon(task, cumulative_steps(2, 1), 0.5) == (0.0, False)
 
 
 def test_exactly_at_threshold_is_not_below() -> None:
@@ -134,6 +144,100 @@ def test_summary_on_a_hand_computed_pair() -> None:
     assert summary["task_accuracy"] == 0.5
     assert summary["full_correct"] == 0.5
     assert summary["horizon_50"] == 4.0 and summary["horizon_50_censored"] == 1.0
-    assert summary["horizon_80"] == 2.0 and summary["horizon_80_censored"] == 0.0
+    assert summary["horizon_80"] == 1.0 and summary["horizon_80_censored"] == 0.0
     assert summary["p_step"] == pytest.approx(7 / 8)
-    assert summary["theory_horizon_50"] == pytest.approx(math.log(0.5) / math.log(7 / 8))
+    # Proposition 1 on the same footing: floor(ln 0.5 / ln 0.875) = floor(5.19)
+    assert summary["theory_horizon_50"] == 5.0
+    assert (summary["observed_turns"], summary["planned_turns"]) == (8.0, 8.0)
+    assert summary["known_steps"] == 4.0
+
+
+# --- censoring, epochs and one horizon definition ------------------------------------------
+
+
+def summary_of(*rows: TurnCorrectness, k: int = 1, units: list[object] | None = None) -> dict:
+    return summarise(ExecutionMatrices(list(rows), k=k, total_steps=None, units=units))
+
+
+def test_a_failed_sample_stays_failed_after_it_stops() -> None:
+    # wrong at turn 1, then stopped (context ran out): it must not leave the risk set alive
+    failed_then_stopped = turn_correctness(ints(7), [5, 8, 6])
+    assert settle_failures(failed_then_stopped.task[None, :]).tolist() == [[0, 0, 0]]
+    right = turn_correctness(ints(5, 8, 6), [5, 8, 6])
+    summary = summary_of(failed_then_stopped, right)
+    assert summary["task_accuracy"] == 0.5
+    assert summary["full_correct"] == 0.5
+    assert summary["horizon_50"] == 3.0 and summary["horizon_50_censored"] == 1.0
+    assert summary["horizon_80"] == 0.0 and summary["horizon_80_censored"] == 0.0
+
+
+def test_no_turn_answered_is_unknown_not_right() -> None:
+    silent = turn_correctness([], [5, 8, 6, 10])
+    summary = summary_of(silent, silent, silent)
+    assert math.isnan(summary["task_accuracy"]) and math.isnan(summary["turn_accuracy"])
+    assert summary["known_steps"] == 0.0
+    assert summary["horizon_50"] == 0.0 and summary["horizon_50_censored"] == 1.0
+    assert summary["full_correct"] == 0.0
+    assert (summary["observed_turns"], summary["planned_turns"]) == (0.0, 12.0)
+
+
+def test_accuracy_past_the_last_live_observation_is_unknown() -> None:
+    # every sample stopped alive after 2 of 5 turns: known to step 2, horizon at least 2
+    stopped = turn_correctness(ints(5, 8), [5, 8, 6, 10, 14])
+    failed = turn_correctness(ints(5, 9), [5, 8, 6, 10, 14])
+    task = settle_failures(stack([stopped.task, stopped.task, failed.task]))
+    curve = survival_curve(task)
+    assert curve[:2].tolist() == pytest.approx([1.0, 2 / 3])
+    assert np.isnan(curve[2:]).all()
+    summary = summary_of(stopped, stopped, failed)
+    assert math.isnan(summary["task_accuracy"]) and summary["known_steps"] == 2.0
+    assert summary["horizon_50"] == 2.0 and summary["horizon_50_censored"] == 1.0
+    assert summary["horizon_50_high"] == 2.0  # no resample may reach past what was seen
+    assert summary["horizon_80"] == 1.0 and summary["horizon_80_censored"] == 0.0
+    assert summary["observed_turns"] == 6.0 and summary["planned_turns"] == 15.0
+
+
+def test_all_failed_is_known_to_the_end() -> None:
+    failed = turn_correctness(ints(9), [5, 8, 6])
+    summary = summary_of(failed, failed)
+    assert summary["task_accuracy"] == 0.0 and summary["known_steps"] == 3.0
+
+
+def test_epochs_are_trials_and_one_cannot_hide_another() -> None:
+    # instance 1: wrong at turn 1 then stopped in epoch 1, right throughout in epoch 2
+    wrong_then_stopped = turn_correctness(ints(7), [5, 8])
+    right = turn_correctness(ints(5, 8), [5, 8])
+    summary = summary_of(wrong_then_stopped, right, units=[1, 1])
+    assert summary["task_accuracy"] == 0.5 and summary["full_correct"] == 0.5
+    # the bootstrap draws instances: one instance, so every resample is the whole data
+    assert summary["horizon_50_low"] == summary["horizon_50_high"] == 2.0
+    assert summary["horizon_80_low"] == summary["horizon_80_high"] == 0.0
+
+
+def test_epochs_of_an_instance_are_resampled_together() -> None:
+    rng = np.random.default_rng(5)
+    first_failure = rng.geometric(0.1, size=(12, 3))  # 12 instances x 3 epochs
+    task = (np.arange(1, 41)[None, :] < first_failure.reshape(-1, 1)).astype(float)
+    units = np.repeat(np.arange(12), 3)
+    weights = trial_weights(task.shape[0], units, 50, 0)
+    assert (weights.reshape(50, 12, 3) == weights.reshape(50, 12, 3)[:, :, :1]).all()
+    assert weights.sum(axis=1).tolist() == [36.0] * 50
+    # distinct instances draw exactly as no labels at all, whatever order they come in
+    assert np.array_equal(
+        trial_weights(4, [3, 1, 0, 2], 20, 1), resample_weights(4, 20, 1)[:, [3, 1, 0, 2]]
+    )
+    steps = cumulative_steps(40, 1)
+    clustered = bootstrap_horizons(task, steps, 0.5, 200, 0, units=units)
+    assert not np.array_equal(clustered, bootstrap_horizons(task, steps, 0.5, 200, 0))
+
+
+def test_proposition_one_on_the_grid_of_the_measured_horizon() -> None:
+    assert theoretical_grid_horizon(0.9) == 6.0  # ln .5 / ln .9 = 6.58
+    assert theoretical_grid_horizon(0.99) == 68.0  # 68.97
+    assert theoretical_grid_horizon(0.5) == 1.0  # exactly 1: p^1 = s is still at least s
+    # K = 4: whole turns of 4 steps, floor(6.58 / 4) = 1 turn
+    assert theoretical_grid_horizon(0.9, 0.5, k=4) == 4.0
+    assert theoretical_grid_horizon(1.0) == math.inf
+    # a curve that reaches s exactly still counts that length, as p^H = s does
+    task = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]], dtype=float)
+    assert horizon(task, cumulative_steps(4, 1), 0.5) == (3.0, False)

@@ -39,6 +39,7 @@ from scorers.metrics import (
     horizon_estimate,
     horizon_estimates,
     resample_weights,
+    settle_failures,
     stack,
     survival_events,
 )
@@ -49,7 +50,7 @@ THRESHOLDS = (0.0, 0.3, 0.5, 0.8, 0.95, 1.0)
 
 
 def survival_matrix(rng: np.random.Generator, censor: bool) -> np.ndarray:
-    """Binary task rows (1s then 0s), optionally cut short by NaN."""
+    """Settled binary task rows (1s then 0s), live ones optionally cut short by NaN."""
     samples, turns = int(rng.integers(1, 25)), int(rng.integers(1, 50))
     task = np.logical_and.accumulate(
         rng.random((samples, turns)) < rng.uniform(0.7, 1.0), axis=1
@@ -57,7 +58,7 @@ def survival_matrix(rng: np.random.Generator, censor: bool) -> np.ndarray:
     if censor:
         observed = rng.integers(0, turns + 1, size=samples)
         task[np.arange(turns) >= observed[:, None]] = np.nan
-    return task
+    return settle_failures(task)
 
 
 @pytest.mark.parametrize("censor", [False, True])

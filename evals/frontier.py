@@ -1,7 +1,7 @@
 """The frontier search: the largest K a model executes in one turn with accuracy >= s.
 
 Each probe asks N instances (``--samples``) for the sum of K keys in one message (the
-``frontier`` task). Probes run as Inspect evals of ``batch`` instances at a time; after
+``frontier`` task below). Probes run as Inspect evals of ``batch`` instances at a time; after
 each batch a sequential test decides the probe when it can:
 
 - exactly, by curtailment: once the successes (or failures) already seen fix whether the
@@ -32,18 +32,59 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from inspect_ai import Task
+from inspect_ai import Task, task
 from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from pydantic import BaseModel, ConfigDict, Field
 
+from evals.params import validate_params
+from evals.single_turn import SingleTurnParams, single_turn_task
 from scorers.single_turn import whole_correct
 
 Verdict = Literal["pass", "fail"]
 REPORT_FILE = "frontier.json"
 _METADATA_KEY = "frontier_probe"
 _CONFIDENCE = 0.95
+
+
+@task
+def frontier(
+    k: int = 100,
+    samples: int = 20,
+    mode: str = "thinking",
+    first_sample: int = 0,
+    seed: int = 42,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = 32_000,
+    max_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """One probe of the frontier search: k keys in one message, reply with their sum.
+
+    ``python -m evals.frontier`` runs probes of this task over k to find the largest k a
+    model executes in one turn with accuracy at least s.
+
+    Args:
+      k: Keys in the message; the reply is their sum.
+      samples: Instances to run.
+      mode: ``thinking`` (default; the paper's frontier setting), ``plain`` or ``cot``.
+      first_sample: First instance to use.
+      seed: Dataset seed.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      reasoning_effort: Thinking mode: an effort instead of the token budget.
+      reasoning_tokens: Thinking mode: reasoning token budget (the paper's 32,000).
+      max_tokens: Output token limit (the paper allowed thinking models 100,000).
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    arguments = dict(locals(), steps=k)  # a probe is one block of k keys
+    params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
+    return single_turn_task(params, name="frontier_probe", task="frontier")
 
 
 class SearchConfig(BaseModel):
@@ -249,8 +290,6 @@ class FrontierSearch:
 
     def _evaluate(self, batches: Sequence[tuple[int, int, int]]) -> None:
         """Run (k, first instance, count) batches as one Inspect eval call."""
-        from evals.horizon import frontier
-
         config = self.config
         tasks = [
             frontier(k=k, samples=count, first_sample=first, **config.task_args)
@@ -305,8 +344,6 @@ class FrontierSearch:
     def grid(self, ks: Sequence[int]) -> list[Probe]:
         """All N samples at every k in one eval, no early stop: the baseline a search is
         measured against. Its probes are kept apart from the search's (``grid_probes``)."""
-        from evals.horizon import frontier
-
         config = self.config
         tasks = [frontier(k=k, samples=config.samples, **config.task_args) for k in ks]
         samples = [
@@ -493,4 +530,8 @@ def main(argv: Sequence[str] | None = None) -> FrontierReport:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's main, not this __main__ copy's: probes are then built by
+    # evals.frontier's task and logged as evals/frontier, as `inspect eval` names it.
+    from evals.frontier import main as package_main
+
+    package_main()

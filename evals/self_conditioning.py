@@ -11,21 +11,24 @@ the target turn (one model call per sample); ``full`` has the model answer every
 rewrites what it sees of its replies.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: ``inspect eval`` runs this file as a module
+# outside sys.modules, where pydantic could not resolve the string annotations of
+# SelfConditioningParams (``Protocol``, ``OffsetKind``); evaluated ones need no lookup.
 
 from collections.abc import Mapping
 from typing import Literal
 
-from inspect_ai import Task
+from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, TaskState
 from pydantic import Field, field_validator
 
 from evals.dataset import ExecutionDataset
-from evals.params import CommonParams, HorizonParams
+from evals.params import CommonParams, HorizonParams, validate_params
 from evals.prompts import system_prompt, working_lines
 from evals.samples import execution_sample
+from evals.task_common import TASK_VERSION, build_data, elicitation, generate_config
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
 from solvers.rewrite import (
@@ -173,10 +176,66 @@ def self_conditioning_task(
     )
 
 
+@task
+def self_conditioning(
+    samples: int = 20,
+    rates: list[float] | float = [0.0, 0.25, 0.5, 0.75, 1.0],  # noqa: B006 (the paper's)
+    target_turn: int = 100,
+    protocol: str = "target",
+    k: int = 1,
+    mode: str = "plain",
+    seed: int = 42,
+    offsets: str = "uniform",
+    max_offset: int = 10,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    replay_reasoning: bool = False,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """Self-conditioning: accuracy at ``target_turn`` when earlier turns show induced errors.
+
+    Args:
+      samples: Instances per rate (each instance is run at every rate).
+      rates: Probabilities that an earlier turn shows an induced error (0 = healed).
+      target_turn: The turn whose reply is judged.
+      protocol: ``target`` (earlier assistant turns synthetic, one call per sample) or
+        ``full`` (the model answers every turn; what it sees of them is rewritten).
+      k: Keys per turn.
+      mode: ``plain``, ``cot`` or ``thinking``.
+      seed: Dataset seed, also seeding the induced errors.
+      offsets: ``uniform`` (paper: a wrong total within +-max_offset, later totals true)
+        or ``drift`` (later totals follow the wrong one).
+      max_offset: Largest induced error magnitude.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      replay_reasoning: Keep returned reasoning in the history (full protocol).
+      reasoning_effort: Thinking mode: minimal, low, medium (default) or high.
+      reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    arguments = dict(locals(), rates=list(rates) if isinstance(rates, list | tuple) else [rates])
+    params: SelfConditioningParams = validate_params(
+        "self_conditioning", SelfConditioningParams, arguments
+    )
+    base = params.horizon_params()
+    return self_conditioning_task(
+        params,
+        build_data(base, "self_conditioning"),
+        generate_config(base),
+        elicitation(base),
+        TASK_VERSION,
+    )
+
+
 __all__ = [
     "PAPER_MAX_OFFSET",
     "PAPER_RATES",
     "PAPER_TARGET_TURN",
     "SelfConditioningParams",
+    "self_conditioning",
     "self_conditioning_task",
 ]

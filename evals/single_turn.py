@@ -2,23 +2,24 @@
 
 Two shapes: the running total after every block of K keys as one comma-separated list in
 the answer tag, or, when K = L (the frontier setting), one integer, the sum of all keys.
-The ``single_turn`` and ``frontier`` tasks in :mod:`evals.horizon` build on this module;
-:mod:`evals.frontier` searches over K for the largest one a model executes.
+This module holds the ``single_turn`` task; the ``frontier`` task in :mod:`evals.frontier`
+builds its probes with :func:`single_turn_task` and searches over K for the largest one a
+model executes.
 """
 
 from __future__ import annotations
 
-from inspect_ai import Task
+from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, GenerateConfig
 from inspect_ai.solver import generate
 from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
-from evals.horizon import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
-from evals.params import CommonParams, ParameterError
+from evals.params import CommonParams, ParameterError, validate_params
 from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
+from evals.task_common import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
 from scorers.single_turn import single_turn_scorer
 from solvers.thinking import Elicitation, elicit, from_prompt_mode
 
@@ -110,3 +111,41 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
             "dictionary_sha256": data.dictionary_sha256(),
         },
     )
+
+
+@task
+def single_turn(
+    samples: int = 20,
+    steps: int = 100,
+    k: int = 10,
+    mode: str = "plain",
+    first_sample: int = 0,
+    seed: int = 42,
+    dict_size: int = 100,
+    value_min: int = -99,
+    value_max: int = 99,
+    reasoning_effort: str | None = None,
+    reasoning_tokens: int | None = None,
+    max_tokens: int | None = None,
+    dataset_file: str | None = None,
+) -> Task:
+    """Single-turn execution: the dictionary and all keys in one message, one reply.
+
+    Args:
+      samples: Instances to run.
+      steps: Keys in the message (L).
+      k: Report the running total after every k keys, as one comma-separated list; with
+        k = steps the reply is one integer, the sum.
+      mode: ``plain``, ``cot`` (visible working) or ``thinking`` (provider reasoning on).
+      first_sample: First instance to use (instances first_sample.. are run).
+      seed: Dataset seed; 42 with the other defaults gives the paper's data.
+      dict_size: Dictionary size.
+      value_min: Smallest dictionary value.
+      value_max: Largest dictionary value.
+      reasoning_effort: Thinking mode: minimal, low, medium or high.
+      reasoning_tokens: Thinking mode: a reasoning token budget.
+      max_tokens: Output token limit (the paper allowed thinking models 100,000).
+      dataset_file: The public dataset or the authors' JSON file.
+    """
+    params: SingleTurnParams = validate_params("single_turn", SingleTurnParams, locals())
+    return single_turn_task(params, name="single_turn_execution")

@@ -21,7 +21,7 @@ from inspect_ai import eval
 from inspect_ai._util.error import PrerequisiteError
 
 MODEL = "openai-api/fake/tripwire"
-TASKS = str(Path(__file__).parents[1] / "evals" / "horizon.py")
+EVALS = Path(__file__).parents[1] / "evals"
 GOOD = {"input": ["alarm", "coach"], "values": [88, -31], "output": [88, 57]}
 
 
@@ -177,7 +177,7 @@ def test_bad_input_fails_in_one_line_before_any_model_call(
     logs = tmp_path / "logs"
     with pytest.raises(PrerequisiteError) as error:
         eval(
-            f"{TASKS}@{case.task}",
+            f"{EVALS / case.task}.py@{case.task}",  # each task has a file of its name
             task_args=arguments(case, tmp_path),
             model=MODEL,
             display="none",

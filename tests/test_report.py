@@ -22,10 +22,12 @@ pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 
 from evals.frontier import FrontierSearch, SearchConfig  # noqa: E402
-from evals.horizon import horizon, self_conditioning, single_turn  # noqa: E402
+from evals.horizon import horizon  # noqa: E402
 from evals.report.cli import Report, build_report, main  # noqa: E402
 from evals.report.experiments import HorizonRow  # noqa: E402
 from evals.report.logs import read_header, scored_samples  # noqa: E402
+from evals.self_conditioning import self_conditioning  # noqa: E402
+from evals.single_turn import single_turn  # noqa: E402
 
 SIM = "simulated/executor"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -27,8 +27,8 @@ from inspect_ai.solver import TaskState
 from inspect_ai.tool import ToolChoice, ToolInfo
 from inspect_ai.util import Store
 
-from evals.horizon import self_conditioning
 from evals.params import ParameterError
+from evals.self_conditioning import self_conditioning
 from scorers.metrics import mean_estimate, slope_estimate
 from scorers.parsing import ParsedAnswer, format_answer, parse_answer
 from scorers.self_conditioning import conditioned_correctness, log_scores, rate_curves

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evals.horizon import frontier, single_turn
+from evals.frontier import frontier
 from evals.params import ParameterError
 from evals.prompts import WORDS_HEADER, single_turn_prompt
+from evals.single_turn import single_turn
 from scorers.correctness import TurnCorrectness
 from scorers.parsing import parse_answer, parse_answer_list, parse_integer_list
 from scorers.single_turn import block_answers, whole_correct

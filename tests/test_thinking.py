@@ -14,7 +14,8 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.model import GenerateConfig
 
-from evals.horizon import frontier, horizon
+from evals.frontier import frontier
+from evals.horizon import horizon
 from solvers.thinking import Elicitation, effort_for_budget, from_prompt_mode, provider_family
 
 ANSWER = "<answer>7</answer>"

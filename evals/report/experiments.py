@@ -18,9 +18,11 @@ import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 from pydantic import BaseModel
 
-from evals.frontier import Probe
-from evals.horizon import frontier, horizon, self_conditioning, single_turn
+from evals.frontier import Probe, frontier
+from evals.horizon import horizon
 from evals.report.logs import LogHeader, ScoredSample
+from evals.self_conditioning import self_conditioning
+from evals.single_turn import single_turn
 from scorers.execution import ExecutionMatrices, summarise
 from scorers.metrics import Estimate, mean_curve, mean_estimate, survival_band, survival_curve
 from scorers.self_conditioning import (

@@ -1,0 +1,66 @@
+"""What the task files share: the instances a run uses, the paper's sampling, the mode's
+elicitation and the task version.
+
+Kept apart from the task files so that each experiment has a file of its own (``inspect
+eval FILE`` runs every task in FILE) and no task file imports another for these.
+"""
+
+from __future__ import annotations
+
+from inspect_ai.model import GenerateConfig
+
+from evals.dataset import (
+    PAPER_INSTANCE_LENGTH,
+    DatasetConfig,
+    DatasetError,
+    DictionaryConfig,
+    ExecutionDataset,
+    generate_dataset,
+    load_dataset_file,
+)
+from evals.params import HorizonParams, ParameterError
+from solvers.thinking import Elicitation, from_prompt_mode
+
+PAPER_TEMPERATURE = 0.6
+PAPER_TOP_P = 0.95
+TASK_VERSION = "1-A"
+
+
+def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset:
+    """The instances the task runs: a user's file, or generated from the seed. Errors name
+    ``task``."""
+    try:
+        if params.dataset_file is not None:
+            data = load_dataset_file(params.dataset_file)
+        else:
+            data = generate_dataset(
+                DatasetConfig(
+                    seed=params.seed,
+                    dictionary=DictionaryConfig(
+                        size=params.dict_size,
+                        value_min=params.value_min,
+                        value_max=params.value_max,
+                    ),
+                    instances=params.samples,
+                    steps=params.total_steps,
+                    # Longer than the paper's instances: still deterministic, no longer its data.
+                    generation_length=max(PAPER_INSTANCE_LENGTH, params.total_steps),
+                )
+            )
+        return data.truncated(params.samples, params.total_steps)
+    except DatasetError as error:
+        raise ParameterError(f"{task}: {error}") from None
+
+
+def generate_config(params: HorizonParams) -> GenerateConfig:
+    """The paper's sampling; in thinking mode, the provider's reasoning switched on."""
+    config = GenerateConfig(temperature=PAPER_TEMPERATURE, top_p=PAPER_TOP_P)
+    return config.merge(elicitation(params).generic_config())
+
+
+def elicitation(params: HorizonParams) -> Elicitation:
+    """The task's mode as an elicitation; its per-provider settings are added at generate
+    time by :func:`solvers.thinking.elicit`."""
+    return from_prompt_mode(
+        params.mode, params.reasoning_effort, params.reasoning_tokens, params.replay_reasoning
+    )

@@ -1,0 +1,150 @@
+"""One experiment per task file: ``inspect eval FILE`` runs every @task of FILE, so a file
+holding several experiments runs (and bills) all of them."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inspect_ai import eval, list_tasks
+from inspect_ai.log import read_eval_log
+
+from evals.grid import GRID_KS, GRID_MODES
+
+ROOT = Path(__file__).parents[1]
+EVALS = ROOT / "evals"
+
+GRID_TASKS = [f"horizon_k{k}_{mode}" for k in GRID_KS for mode in GRID_MODES]
+TASK_FILES = {
+    "evals/frontier.py": ["frontier"],
+    "evals/grid.py": GRID_TASKS,
+    "evals/horizon.py": ["horizon"],
+    "evals/self_conditioning.py": ["self_conditioning"],
+    "evals/single_turn.py": ["single_turn"],
+}
+"""Every file under evals/ that Inspect finds tasks in, with its tasks; grid.py is the
+paper's grid and runs all its cells by design."""
+
+ALLOWED_TASK_IMPORTS = {
+    "evals/grid.py": {"evals/horizon.py"},  # each cell is a horizon run
+    "evals/frontier.py": {"evals/single_turn.py"},  # a probe is a single-turn task, K = L
+}
+"""Task files built on another experiment; every other task file stands alone."""
+
+SMALL_RUNS: dict[str, dict[str, Any]] = {
+    "horizon": {"samples": 1, "turns": 2},
+    "self_conditioning": {"samples": 1, "target_turn": 2, "rates": [0.0]},
+    "single_turn": {"samples": 1, "steps": 4, "k": 2},
+    "frontier": {"k": 3, "samples": 1, "mode": "plain", "reasoning_tokens": None},
+}
+
+
+def tasks_by_file() -> dict[str, list[str]]:
+    """The tasks of each file under evals/, found the way ``inspect list tasks`` finds them."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for info in list_tasks("evals", root_dir=ROOT):
+        found[info.file].append(info.name)
+    return {file: sorted(names) for file, names in found.items()}
+
+
+def is_task_decorator(node: ast.expr) -> bool:
+    """``@task``, ``@task(...)``, ``@inspect_ai.task`` and the like."""
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Name):
+        return target.id == "task"
+    return isinstance(target, ast.Attribute) and target.attr == "task"
+
+
+def declared_tasks(path: Path) -> list[str]:
+    """Functions of ``path`` carrying a task decorator, read from source (Inspect skips
+    files and folders starting with ``_``; this does not)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(is_task_decorator(decorator) for decorator in node.decorator_list)
+    ]
+
+
+def imported_files(path: Path) -> set[str]:
+    """The evals/ modules ``path`` imports anywhere (module level or inside functions), as
+    repository paths."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {
+        f"{name.replace('.', '/')}.py"
+        for name in names
+        if name.startswith("evals.") and (ROOT / f"{name.replace('.', '/')}.py").is_file()
+    }
+
+
+def test_each_task_file_holds_one_experiment() -> None:
+    assert tasks_by_file() == {file: sorted(names) for file, names in TASK_FILES.items()}
+
+
+def test_no_other_file_under_evals_declares_a_task() -> None:
+    declaring = {
+        path.relative_to(ROOT).as_posix(): sorted(declared_tasks(path))
+        for path in EVALS.rglob("*.py")
+        if declared_tasks(path)
+    }
+    assert declaring == {file: sorted(names) for file, names in TASK_FILES.items()}
+
+
+def test_no_task_file_imports_another_beyond_its_base() -> None:
+    for file in TASK_FILES:
+        others = imported_files(ROOT / file) & (TASK_FILES.keys() - {file})
+        assert others == ALLOWED_TASK_IMPORTS.get(file, set()), file
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_RUNS))
+def test_entry_point_and_file_forms_run_one_task(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # Inspect reads a file spec without @ as a relative glob
+    for spec, registered in (
+        (f"evals/{name}", f"evals/{name}"),
+        (f"evals/{name}.py@{name}", name),
+        (f"evals/{name}.py", name),
+    ):
+        logs = eval(
+            spec,
+            model="simulated/executor",
+            model_args={"p": 1.0},
+            task_args=SMALL_RUNS[name],
+            log_dir=str(tmp_path / "logs"),
+            display="none",
+        )
+        assert [log.eval.task for log in logs] == [registered], spec
+        assert logs[0].status == "success", logs[0].error
+
+
+def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
+    # run as __main__, the module must still build its probes from evals.frontier, so the
+    # logs name the task as before and as `inspect eval evals/frontier` does
+    log_dir = tmp_path / "search"
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.frontier", "--model", "simulated/executor"]
+        + ["-M", "p=1.0", "-T", "mode=plain", "-T", "reasoning_tokens=null"]
+        + ["--granularity", "2", "--max-k", "2", "--samples", "1", "--batch", "1"]
+        + ["--also", "--log-dir", str(log_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    logs = sorted(log_dir.glob("*.eval"))
+    assert logs
+    assert {read_eval_log(str(p), header_only=True).eval.task for p in logs} == {"evals/frontier"}

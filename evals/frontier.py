@@ -36,7 +36,7 @@ from inspect_ai import Task, task
 from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from evals.params import validate_params
 from evals.single_turn import SingleTurnParams, single_turn_task
@@ -231,7 +231,8 @@ class ProbeSummary(BaseModel):
 
 class ThresholdResult(BaseModel):
     """H_s at the search's granularity: ``horizon`` passed, ``upper`` failed (None when
-    even ``max_k`` passed, so the horizon is censored at it)."""
+    even ``max_k`` passed, so the horizon is censored at it). A horizon of 0 with an
+    ``upper`` means even the smallest K tried failed: H_s is below it, not known to be 0."""
 
     threshold: float
     horizon: int
@@ -239,6 +240,21 @@ class ThresholdResult(BaseModel):
     censored: bool
     path: list[int]
     """The K probed by this threshold's search, in order."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def below_smallest_tried(self) -> bool:
+        return self.horizon == 0 and self.upper is not None
+
+
+def horizon_text(horizon: int, upper: int | None) -> str:
+    """A frontier horizon in words: a lower bound when every probe passed, an upper bound
+    when even the smallest K tried failed, else the passing K and the failing one."""
+    if upper is None:
+        return f"≥ {horizon}"
+    if horizon == 0:
+        return f"< {upper} (below the smallest K tried)"
+    return f"{horizon} (fails at {upper})"
 
 
 class FrontierReport(BaseModel):
@@ -461,6 +477,10 @@ def format_report(report: FrontierReport) -> str:
         label = f"H_{result.threshold:g}"
         if result.censored:
             lines.append(f"  {label} >= {result.horizon} (every probe up to max_k passed)")
+        elif result.below_smallest_tried:
+            lines.append(
+                f"  {label} < {result.upper} steps (below the smallest K tried; path {result.path})"
+            )
         else:
             lines.append(
                 f"  {label} = {result.horizon} steps (passed {result.horizon}, "

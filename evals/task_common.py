@@ -23,7 +23,7 @@ from solvers.thinking import Elicitation, from_prompt_mode
 
 PAPER_TEMPERATURE = 0.6
 PAPER_TOP_P = 0.95
-TASK_VERSION = "1-A"
+TASK_VERSION = "2-A"
 
 
 def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset:

@@ -13,6 +13,8 @@ from evals.frontier import (
     SearchConfig,
     binomial_tail,
     clopper_pearson,
+    format_report,
+    horizon_text,
     main,
     sequential_verdict,
 )
@@ -99,3 +101,19 @@ def test_probes_of_other_settings_are_not_reused(tmp_path: Path) -> None:
     assert other.probes == {}
     result = FrontierSearch(config(tmp_path, max_k=10)).run().results[0]
     assert result.censored and result.horizon == 10
+
+
+def test_a_first_probe_that_fails_reads_below_the_smallest_k(tmp_path: Path) -> None:
+    # capacity 2: even the smallest K the search may try (one granularity step, 4) fails
+    args = ["--model", "simulated/executor", "--log-dir", str(tmp_path), "--max-k", "16"]
+    for name, value in {**MODEL_ARGS, "single_turn_capacity": 2}.items():
+        args += ["-M", f"{name}={value}"]
+    args += ["-T", "dict_size=20", "-T", "mode=plain", "-T", "reasoning_tokens=null"]
+    report = main(args + ["--granularity", str(STEP), "--samples", "6", "--also"])
+    (result,) = report.results
+    assert (result.horizon, result.upper) == (0, STEP) and not result.censored
+    assert result.below_smallest_tried
+    written = json.loads((tmp_path / "frontier.json").read_text())
+    assert written["results"][0]["below_smallest_tried"] is True
+    assert horizon_text(result.horizon, result.upper) == "< 4 (below the smallest K tried)"
+    assert "H_0.5 < 4 steps (below the smallest K tried" in format_report(report)

@@ -61,7 +61,7 @@ class Logs:
         logs = root / "logs"
         # p = 0.9 fails fast: H_0.5 is observed, not censored.
         self.plain = run(horizon(samples=12, turns=30), logs, {"p": 0.9, "seed": 1})
-        # Two epochs, averaged position by position before the metrics.
+        # Two epochs: each a trial of its instance.
         self.epochs = run(horizon(samples=6, turns=12, k=2), logs, {"p": 0.95}, epochs=2)
         self.conditioning = run(
             self_conditioning(samples=6, rates=[0.0, 0.5, 1.0], target_turn=8),
@@ -117,6 +117,9 @@ def test_horizon_numbers_equal_the_logged_metrics(logs: Logs, report: Report, wh
         "turn1_accuracy",
         "turn_accuracy",
         "task_accuracy",
+        "known_steps",
+        "observed_turns",
+        "planned_turns",
         "p_step",
         "cached_input_share",
         "horizon_50",
@@ -131,6 +134,7 @@ def test_horizon_numbers_equal_the_logged_metrics(logs: Logs, report: Report, wh
         assert same(getattr(row, name), metrics[name]), name
     assert row.horizon_50_censored == bool(metrics["horizon_50_censored"])
     assert row.samples == len(log.eval.dataset.sample_ids or [])
+    assert row.trials == row.samples * (log.eval.config.epochs or 1)
 
 
 def test_plain_run_has_an_observed_horizon(logs: Logs, report: Report) -> None:
@@ -223,8 +227,8 @@ def test_samples_are_counted_as_they_stream(logs: Logs) -> None:
     header = read_header(logs.epochs.location)
     seen: list[int] = []
     samples, notes = scored_samples(header, lambda: seen.append(1))
-    assert len(seen) == 12 and len(samples) == 6 and not notes  # 6 samples x 2 epochs
-    assert [s.id for s in samples] == header.sample_ids
+    assert len(seen) == 12 and len(samples) == 12 and not notes  # 6 samples x 2 epochs
+    assert [(s.id, s.epoch) for s in samples] == [(i, e) for i in header.sample_ids for e in (1, 2)]
 
 
 def test_bad_input_fails_before_reading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from evals.frontier import horizon_text
 from evals.report import figures
 from evals.report.experiments import (
     FrontierProbes,
@@ -54,8 +55,10 @@ from evals.report.tables import (
     Column,
     column,
     field,
+    fraction,
     horizon_cell,
     interval,
+    known_accuracy,
     step_field,
     write_table,
 )
@@ -212,11 +215,14 @@ def _horizon_columns() -> list[Column]:
         column("mode"),
         column("K", "k"),
         column("samples"),
+        column("trials"),
         column("steps"),
         column("variant"),
+        column("turns observed", render=fraction("observed_turns", "planned_turns")),
         column("turn-1 acc", "turn1_accuracy"),
         column("turn acc", "turn_accuracy"),
         column("p (est.)", render=field("p_step", 4)),
+        column("task acc", render=known_accuracy("task_accuracy", "known_steps")),
         h(50),
         h(80),
         column("Prop. 1 H_0.5", render=step_field("theory_horizon_50")),
@@ -236,9 +242,9 @@ def _bounded(name: str) -> Column:
 
 def _frontier_cell(threshold: int) -> Column:
     def render(row: BaseModel) -> str:
-        value = getattr(row, f"horizon_{threshold}")
-        upper = getattr(row, f"horizon_{threshold}_upper")
-        return f"≥ {value}" if upper is None else f"{value} (fails at {upper})"
+        return horizon_text(
+            getattr(row, f"horizon_{threshold}"), getattr(row, f"horizon_{threshold}_upper")
+        )
 
     return column(f"H_0.{threshold // 10}", render=render)
 

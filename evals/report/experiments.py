@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from evals.frontier import Probe, frontier
 from evals.horizon import horizon
-from evals.report.logs import LogHeader, ScoredSample
+from evals.report.logs import LogHeader, ScoredSample, mean_over_epochs
 from evals.self_conditioning import self_conditioning
 from evals.single_turn import single_turn
 from scorers.execution import ExecutionMatrices, summarise
@@ -86,12 +86,18 @@ class HorizonRow(BaseModel):
     mode: str
     k: int
     samples: int
+    trials: int
+    """Samples x epochs: each epoch is a trial of its instance."""
     turns: int
     steps: int
     variant: str
     turn1_accuracy: float
     turn_accuracy: float
     task_accuracy: float
+    known_steps: float
+    """Task accuracy is known up to this step (NaN beyond: every live trial had stopped)."""
+    observed_turns: int
+    planned_turns: int
     p_step: float
     horizon_50: float
     horizon_50_low: float
@@ -140,23 +146,32 @@ def _plot_columns(turns: int) -> np.ndarray:
     return np.unique(np.linspace(0, turns - 1, _PLOT_POINTS).round().astype(np.int64))
 
 
-def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> HorizonResult:
-    matrices = ExecutionMatrices.from_values(
-        [s.value for s in samples], [s.metadata for s in samples]
+def _matrices(samples: Sequence[ScoredSample]) -> ExecutionMatrices:
+    """Every trial, each tied to its instance, as the execution metrics see them."""
+    return ExecutionMatrices.from_values(
+        [s.value for s in samples], [s.metadata for s in samples], [s.id for s in samples]
     )
+
+
+def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> HorizonResult:
+    matrices = _matrices(samples)
     summary = summarise(matrices)
     k = matrices.k
     row = HorizonRow(
         model=model_label(header),
         mode=str(header.argument("mode", "plain")),
         k=k,
-        samples=len(samples),
+        samples=len({s.id for s in samples}),
+        trials=len(samples),
         turns=matrices.task.shape[1],
         steps=int(matrices.steps[-1]) if matrices.steps.size else 0,
         variant=variant(header),
         turn1_accuracy=summary["turn1_accuracy"],
         turn_accuracy=summary["turn_accuracy"],
         task_accuracy=summary["task_accuracy"],
+        known_steps=summary["known_steps"],
+        observed_turns=int(summary["observed_turns"]),
+        planned_turns=int(summary["planned_turns"]),
         p_step=summary["p_step"],
         horizon_50=summary["horizon_50"],
         horizon_50_low=summary["horizon_50_low"],
@@ -174,7 +189,7 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
     label = horizon_label(row)
     columns = _plot_columns(matrices.task.shape[1])
     steps = matrices.steps[columns].astype(np.float64).tolist()
-    low, high = survival_band(matrices.task, columns)
+    low, high = survival_band(matrices.task, columns, units=matrices.units)
     task_curve = Curve(
         label=label,
         x=steps,
@@ -250,7 +265,7 @@ def _sample_scores(samples: Sequence[ScoredSample]) -> list[SampleScore]:
 def self_conditioning_result(
     header: LogHeader, samples: Sequence[ScoredSample]
 ) -> SelfConditioningResult:
-    scores = _sample_scores(samples)
+    scores = _sample_scores(mean_over_epochs(samples))
     setting = ConditioningSetting(
         model=model_label(header),
         mode=str(header.argument("mode", "plain")),
@@ -312,9 +327,7 @@ class SingleTurnRow(BaseModel):
 
 
 def single_turn_result(header: LogHeader, samples: Sequence[ScoredSample]) -> SingleTurnRow:
-    matrices = ExecutionMatrices.from_values(
-        [s.value for s in samples], [s.metadata for s in samples]
-    )
+    matrices = _matrices(samples)
     summary = summarise(matrices)
     whole = mean_estimate(np.array([float(whole_correct(s.value)) for s in samples]))
     return SingleTurnRow(
@@ -324,7 +337,7 @@ def single_turn_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Si
         k=matrices.k,
         blocks=matrices.task.shape[1],
         variant=variant(header),
-        samples=len(samples),
+        samples=len({s.id for s in samples}),
         whole=whole.value,
         whole_low=whole.low,
         whole_high=whole.high,

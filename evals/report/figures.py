@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from evals.frontier import horizon_text
 from evals.report.experiments import (
     Curve,
     FrontierRow,
@@ -123,7 +124,8 @@ def self_conditioning_figure(rows: Sequence[RateRow], path: Path) -> Path | None
 
 def frontier_figure(rows: Sequence[FrontierRow], path: Path) -> Path | None:
     """The longest task each model executes in one turn: H_0.5 and H_0.8 per model and
-    mode; hatched bars are censored (every probe passed, the horizon is at least that)."""
+    mode; hatched bars are censored (every probe passed, the horizon is at least that); a
+    horizon below the smallest K tried is labelled ``< K`` on an empty bar."""
     if not rows:
         return None
     figure, axes = _figure(height=max(2.5, 0.6 * len(rows) + 1.5))
@@ -132,15 +134,15 @@ def frontier_figure(rows: Sequence[FrontierRow], path: Path) -> Path | None:
     positions = np.arange(len(rows))
     for offset, threshold, color in ((-0.2, 50, "tab:blue"), (0.2, 80, "tab:orange")):
         values = [getattr(row, f"horizon_{threshold}") for row in rows]
-        censored = [getattr(row, f"horizon_{threshold}_upper") is None for row in rows]
+        uppers = [getattr(row, f"horizon_{threshold}_upper") for row in rows]
         bars = ax.barh(
             positions + offset, values, height=0.38, color=color, label=f"H_0.{threshold // 10}"
         )
-        for bar, is_censored, value in zip(bars, censored, values, strict=True):
-            if is_censored:
+        for bar, upper, value in zip(bars, uppers, values, strict=True):
+            if upper is None:
                 bar.set_hatch("//")
             ax.annotate(
-                f"{'≥ ' if is_censored else ''}{value}",
+                horizon_text(value, upper).split(" (")[0],
                 (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                 xytext=(3, 0),
                 textcoords="offset points",

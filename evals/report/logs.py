@@ -73,14 +73,15 @@ class LogHeader(BaseModel):
 
 
 class ScoredSample(BaseModel):
-    """One sample's score as the metrics see it (epochs already reduced)."""
+    """One epoch of one sample (a trial), scored."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     id: int | str
+    epoch: int = 1
     value: np.ndarray
     metadata: dict[str, Any]
-    """The score's metadata (of the first epoch, as Inspect keeps it)."""
+    """The score's metadata."""
     sample_metadata: dict[str, Any]
 
 
@@ -165,31 +166,40 @@ def stream_scores(
 def scored_samples(
     header: LogHeader, on_sample: Callable[[], None] | None = None
 ) -> tuple[list[ScoredSample], list[str]]:
-    """The log's scored samples in dataset order with epochs reduced as Inspect reduces
-    them for its metrics (mean, position by position), and notes on anything unusual."""
+    """The log's scored trials (every epoch of every sample) in dataset order, epochs in
+    order, and notes on anything unusual."""
     notes: list[str] = []
-    Run = tuple[int, np.ndarray, dict[str, Any], dict[str, Any]]
-    epochs: dict[int | str, list[Run]] = {}
+    trials = []
     for sample_id, epoch, score, metadata in stream_scores(header, on_sample):
-        # Kept as arrays at once: a list of Python floats takes four times the memory.
-        value = np.asarray(score.value, dtype=np.float64)
-        epochs.setdefault(sample_id, []).append((epoch, value, score.metadata or {}, metadata))
-    if header.reducer not in (None, ["mean"]):
-        notes.append(f"epochs reduced by mean, not {header.reducer}")
-    order = {sample_id: i for i, sample_id in enumerate(header.sample_ids)}
-    samples = []
-    for sample_id in sorted(epochs, key=lambda i: order.get(i, len(order))):
-        runs = sorted(epochs[sample_id], key=lambda run: run[0])
-        _, value, score_metadata, sample_metadata = runs[0]
-        if len(runs) > 1:
-            reduced = mean_score()([Score(value=run[1].tolist()) for run in runs])
-            value = np.asarray(reduced.value, dtype=np.float64)
-        samples.append(
+        trials.append(
             ScoredSample(
                 id=sample_id,
-                value=value,
-                metadata=score_metadata,
-                sample_metadata=sample_metadata,
+                epoch=epoch,
+                # Kept as an array at once: a list of Python floats takes four times the memory.
+                value=np.asarray(score.value, dtype=np.float64),
+                metadata=score.metadata or {},
+                sample_metadata=metadata,
             )
         )
-    return samples, notes
+    if header.experiment == "self_conditioning" and header.reducer not in (None, ["mean"]):
+        notes.append(f"epochs reduced by mean, not {header.reducer}")
+    order = {sample_id: i for i, sample_id in enumerate(header.sample_ids)}
+    trials.sort(key=lambda trial: (order.get(trial.id, len(order)), trial.epoch))
+    return trials, notes
+
+
+def mean_over_epochs(trials: Sequence[ScoredSample]) -> list[ScoredSample]:
+    """One score per sample, its epochs averaged position by position as Inspect's
+    default reducer does: what the self-conditioning metrics see (the execution metrics
+    take every trial instead). Keeps the first epoch's metadata, as Inspect does."""
+    runs: dict[int | str, list[ScoredSample]] = {}
+    for trial in trials:
+        runs.setdefault(trial.id, []).append(trial)
+    reduced = []
+    for group in runs.values():
+        first = group[0]
+        if len(group) > 1:
+            value = mean_score()([Score(value=trial.value.tolist()) for trial in group]).value
+            first = first.model_copy(update={"value": np.asarray(value, dtype=np.float64)})
+        reduced.append(first)
+    return reduced

@@ -55,6 +55,28 @@ def horizon_cell(value: float, low: float, high: float, censored: bool) -> str:
     return f"{steps(value)} [{steps(low)}, {steps(high)}]"
 
 
+def known_accuracy(name: str, known_steps: str) -> Render:
+    """Task accuracy after the last step, or where it stops being known: every live trial
+    had stopped (context, a limit) before the end."""
+
+    def render(row: BaseModel) -> str:
+        value = float(getattr(row, name))
+        if math.isnan(value):
+            return f"unknown past step {steps(float(getattr(row, known_steps)))}"
+        return number(value)
+
+    return render
+
+
+def fraction(numerator: str, denominator: str) -> Render:
+    """``numerator/denominator`` of two count fields."""
+
+    def render(row: BaseModel) -> str:
+        return f"{getattr(row, numerator)}/{getattr(row, denominator)}"
+
+    return render
+
+
 def field(name: str, digits: int = 3) -> Render:
     def render(row: BaseModel) -> str:
         value = getattr(row, name)

@@ -9,6 +9,7 @@ The numbers printed are the task's own metrics as logged; the log opens in ``ins
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -65,15 +66,23 @@ def headline(log: EvalLog) -> str:
         return (
             f"  H_{int(label) / 100:g}          {at_least}{m[f'horizon_{label}']:.0f} steps "
             f"(95% interval {m[f'horizon_{label}_low']:.0f} to {m[f'horizon_{label}_high']:.0f}; "
-            f"Proposition 1 predicts {m[f'theory_horizon_{label}']:.1f})"
+            f"Proposition 1 predicts {m[f'theory_horizon_{label}']:.0f})"
         )
 
+    task = m["task_accuracy"]
+    task_line = (
+        f"  task accuracy  {task:.3f}   (all {steps} steps right)"
+        if not math.isnan(task)
+        else f"  task accuracy  unknown after step {m['known_steps']:.0f} (every run still "
+        "right had stopped early)"
+    )
     return "\n".join(
         [
             f"horizon on {log.eval.model}: mode {spec.get('mode')}, K={spec.get('k')}, "
-            f"{len(log.samples or [])} samples x {spec.get('turns')} turns",
+            f"{len(log.samples or [])} samples x {spec.get('turns')} turns "
+            f"({m['observed_turns']:.0f} of {m['planned_turns']:.0f} turns answered)",
             f"  turn accuracy  {m['turn_accuracy']:.3f}   (per-step p = {m['p_step']:.3f})",
-            f"  task accuracy  {m['task_accuracy']:.3f}   (all {steps} steps right)",
+            task_line,
             horizon_line("50"),
             horizon_line("80"),
         ]

@@ -22,7 +22,7 @@ from evals.report.experiments import (
     horizon_label,
     setting_label,
 )
-from scorers.metrics import theoretical_horizon
+from scorers.metrics import theoretical_grid_horizon
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -160,9 +160,11 @@ def frontier_figure(rows: Sequence[FrontierRow], path: Path) -> Path | None:
 
 
 def theory_figure(rows: Sequence[HorizonRow], path: Path) -> Path | None:
-    """Proposition 1's horizon H_s(p) = ln s / ln p against per-step accuracy p, with each
+    """Proposition 1's horizon against per-step accuracy p, on the footing of a measured
+    one (floor(ln s / ln p) whole steps, so a staircase where it is small), with each
     measured run placed at its estimated p and its measured H_0.5 (circles) and H_0.8
-    (squares), 95% intervals as bars; hollow markers are censored (lower bounds)."""
+    (squares), 95% intervals as bars; hollow markers are censored (lower bounds). The
+    horizon axis is linear below one step, so horizons of 0 are drawn."""
     placed = [row for row in rows if not math.isnan(row.p_step)]
     if not placed:
         return None
@@ -170,7 +172,7 @@ def theory_figure(rows: Sequence[HorizonRow], path: Path) -> Path | None:
     ax = axes[0][0]
     p = 1 - np.logspace(math.log10(1 - _P_RANGE[0]), math.log10(1 - _P_RANGE[1]), 400)
     for threshold, style in ((0.5, "-"), (0.8, "--")):
-        theory = [theoretical_horizon(float(value), threshold) for value in p]
+        theory = [theoretical_grid_horizon(float(value), threshold) for value in p]
         ax.plot(p, theory, color="black", linestyle=style, linewidth=1, label=f"H_{threshold}(p)")
     for row in placed:
         x = min(max(row.p_step, _P_RANGE[0]), _P_RANGE[1])
@@ -194,7 +196,8 @@ def theory_figure(rows: Sequence[HorizonRow], path: Path) -> Path | None:
             )
             color = drawn.lines[0].get_color()
     ax.set_xscale("logit")
-    ax.set_yscale("log")
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylim(bottom=-0.3)
     ax.set(
         xlabel="per-step accuracy p",
         ylabel="horizon (steps)",

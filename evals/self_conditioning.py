@@ -29,6 +29,7 @@ from evals.samples import execution_sample
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
 from solvers.rewrite import (
+    MAX_OFFSET,
     PAPER_MAX_OFFSET,
     InducedErrors,
     OffsetKind,
@@ -50,7 +51,7 @@ class SelfConditioningParams(CommonParams):
     target_turn: int = Field(ge=2)
     protocol: Protocol
     offsets: OffsetKind
-    max_offset: int = Field(ge=1)
+    max_offset: int = Field(ge=1, le=MAX_OFFSET)
     replay_reasoning: bool
 
     @field_validator("rates")

@@ -5,10 +5,10 @@
 Texts are built from the pieces replies are made of (answer and think tags in any case,
 signs, digits, grouping commas, emphasis, brackets, white space), mixed with arbitrary
 Unicode, lone surrogates, undecodable bytes and very long runs. Checked for every text:
-nothing raises; the status agrees with value and content; an integer fits in int64;
-reasoning never grows the text; a closed think block in front of a reply changes nothing;
-and the canonical form of every parsed integer reads back as itself. Prints the counts
-and exits non-zero on any crash or broken rule.
+nothing raises; the status agrees with value and content; an integer has at most
+MAX_DIGITS digits; reasoning never grows the text; a closed think block in front of a
+reply changes nothing; and the canonical form of every parsed integer reads back as
+itself. Prints the counts and exits non-zero on any crash or broken rule.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections import Counter
 
 from scorers.parsing import (
+    MAX_DIGITS,
     format_answer,
     parse_answer,
     parse_answer_list,
@@ -61,6 +62,8 @@ PIECES = [
     "-99",
     "9" * 19,
     "1" * 18,
+    "9" * MAX_DIGITS,
+    "1" + "0" * MAX_DIGITS,
     "\u0663",  # Arabic-Indic three: a digit to str.isdigit, not to the parser
     "\uff17",  # fullwidth seven
     "\ufffd",
@@ -114,8 +117,8 @@ def check(text: str, rng: random.Random) -> list[str]:
     if parsed.status == "int":
         if parsed.value is None or parsed.content is None:
             broken.append("int without value or content")
-        elif abs(parsed.value) >= 2**63:
-            broken.append("integer beyond int64")
+        elif len(str(abs(parsed.value))) > MAX_DIGITS:
+            broken.append(f"integer longer than {MAX_DIGITS} digits")
         elif parse_answer(format_answer(parsed.value)).value != parsed.value:
             broken.append("canonical form does not read back")
     elif parsed.status == "invalid":

@@ -4,6 +4,9 @@ The paper's generator is Python's ``random`` module used in a fixed order (seed,
 keys, draw each value, then ``random.choices`` of 50,000 keys per instance without
 reseeding). We keep exactly that order. The long ``choices`` draws are replayed on numpy's
 Mersenne Twister from the same state, which yields the same numbers far faster.
+
+Values and running sums are Python ints, exact at any size: sums are taken in int64 only
+when no sum can leave it. A value may have at most :data:`MAX_VALUE_DIGITS` digits.
 """
 
 from __future__ import annotations
@@ -11,14 +14,22 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 PAPER_SEED = 42
 PAPER_DICTIONARY_SIZE = 100
@@ -26,10 +37,23 @@ PAPER_INSTANCES = 100
 PAPER_INSTANCE_LENGTH = 50_000
 PAPER_VALUE_RANGE = (-99, 99)
 PAPER_WORDS_SHA256 = "5f0488c84180fca9b02987bae439248732116a8a0cc12c78d73d7ef9983d3417"
+MAX_VALUE_DIGITS = 600
+"""Most digits a dictionary value may have. A total of n such values has at most
+600 + len(str(n)) digits, inside the 640 the answer parser reads
+(``scorers.parsing.MAX_DIGITS``) for any plan that fits in memory, so every true total can
+be answered and scored."""
+VALUE_LIMIT = f"a value may have at most {MAX_VALUE_DIGITS} digits"
+_VALUE_BOUND = 10**MAX_VALUE_DIGITS
+_INT64_MAX = 2**63 - 1
 
 
 class DatasetError(ValueError):
     """A dataset request or file that cannot be honoured; the message names the problem."""
+
+
+def value_too_long(value: int) -> bool:
+    """Whether ``value`` has more digits than a dictionary value may have."""
+    return not -_VALUE_BOUND < value < _VALUE_BOUND
 
 
 class DictionaryConfig(BaseModel):
@@ -40,6 +64,13 @@ class DictionaryConfig(BaseModel):
     size: int = Field(default=PAPER_DICTIONARY_SIZE, ge=1)
     value_min: int = PAPER_VALUE_RANGE[0]
     value_max: int = PAPER_VALUE_RANGE[1]
+
+    @field_validator("value_min", "value_max")
+    @classmethod
+    def _check_digits(cls, value: int) -> int:
+        if value_too_long(value):
+            raise ValueError(VALUE_LIMIT)
+        return value
 
     @model_validator(mode="after")
     def _check_range(self) -> DictionaryConfig:
@@ -173,6 +204,13 @@ def _choices_indices(rng: random.Random, population: int, count: int) -> np.ndar
     return indices
 
 
+def _sum_dtype(values: Iterable[int], count: int) -> np.dtype[Any]:
+    """int64 when no sum of ``count`` of ``values`` can leave it, else object (Python
+    ints): numpy's int64 cumsum would wrap silently."""
+    largest = max((abs(value) for value in values), default=0)
+    return np.dtype(np.int64 if largest * count <= _INT64_MAX else object)
+
+
 def generate_dataset(config: DatasetConfig | None = None) -> ExecutionDataset:
     """Regenerate the dataset; the default ``DatasetConfig()`` is the paper's, bit for bit."""
     config = config or DatasetConfig()
@@ -184,7 +222,9 @@ def generate_dataset(config: DatasetConfig | None = None) -> ExecutionDataset:
     dictionary = {
         key: rng.randint(config.dictionary.value_min, config.dictionary.value_max) for key in keys
     }
-    values_by_index = np.array([dictionary[key] for key in keys], dtype=np.int64)
+    values_by_index = np.array(
+        [dictionary[key] for key in keys], dtype=_sum_dtype(dictionary.values(), config.steps)
+    )
     key_array = np.array(keys, dtype=object)
     instances = []
     for instance_id in range(config.instances):
@@ -221,11 +261,15 @@ def _instance_from_record(record: Any, position: int, source: str) -> Instance:
     if missing:
         raise DatasetError(f"{source}: record {position} lacks {', '.join(missing)}")
     try:
-        instance = Instance(
-            id=int(record.get("id", position)),
-            keys=record["input"],
-            values=record["values"],
-            running_sums=record["output"],
+        # Strict: a JSON float is refused, as it cannot carry a large integer exactly.
+        instance = Instance.model_validate(
+            {
+                "id": int(record.get("id", position)),
+                "keys": record["input"],
+                "values": record["values"],
+                "running_sums": record["output"],
+            },
+            strict=True,
         )
     except ValidationError as error:
         # pydantic's first line only counts errors; name the field and the problem instead
@@ -237,10 +281,28 @@ def _instance_from_record(record: Any, position: int, source: str) -> Instance:
     except (ValueError, TypeError) as error:
         first_line = str(error).splitlines()[0]
         raise DatasetError(f"{source}: record {position} is malformed: {first_line}") from None
-    sums = np.cumsum(np.asarray(instance.values, dtype=np.int64))
-    if not np.array_equal(sums, np.asarray(instance.running_sums, dtype=np.int64)):
+    # Python ints: exact whatever the size (an int64 sum could wrap into agreement).
+    if list(accumulate(instance.values)) != instance.running_sums:
         raise DatasetError(f"{source}: record {position} has outputs that are not running sums")
     return instance
+
+
+def _read_json(text: str, source: str) -> Any:
+    """The file as one JSON document, else as JSON lines; one line naming the problem."""
+    try:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as error:
+        raise DatasetError(
+            f"dataset file {source} is neither JSON nor JSON lines (line {error.lineno})"
+        ) from None
+    except ValueError:
+        # json refuses integers longer than the interpreter's int-string limit
+        raise DatasetError(
+            f"dataset file {source} holds a number too long to read; {VALUE_LIMIT}"
+        ) from None
 
 
 def load_dataset_file(path: str | Path) -> ExecutionDataset:
@@ -254,16 +316,7 @@ def load_dataset_file(path: str | Path) -> ExecutionDataset:
         raise DatasetError(f"cannot read dataset file {source}: {error.strerror}") from None
     except UnicodeDecodeError:
         raise DatasetError(f"dataset file {source} is not UTF-8 text") from None
-    parsed: Any
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        try:
-            parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as error:
-            raise DatasetError(
-                f"dataset file {source} is neither JSON nor JSON lines (line {error.lineno})"
-            ) from None
+    parsed = _read_json(text, source)
     dictionary: dict[str, int] | None = None
     if isinstance(parsed, dict) and "dict_sum" in parsed:
         body = parsed["dict_sum"]
@@ -288,4 +341,7 @@ def load_dataset_file(path: str | Path) -> ExecutionDataset:
                 raise DatasetError(
                     f"{source}: instance {inst.id} key {key!r} disagrees with the dictionary"
                 )
+    too_long = next((key for key, value in dictionary.items() if value_too_long(value)), None)
+    if too_long is not None:
+        raise DatasetError(f"{source}: the value of {too_long!r} is too long: {VALUE_LIMIT}")
     return ExecutionDataset(dictionary=dictionary, instances=instances)

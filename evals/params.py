@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai._util.error import PrerequisiteError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evals.dataset import VALUE_LIMIT, value_too_long
 from evals.prompts import Mode
 from solvers.history import HistoryName
 
@@ -41,11 +43,20 @@ class CommonParams(BaseModel):
     reasoning_tokens: int | None = Field(default=None, ge=1)
     dataset_file: str | None
 
+    @field_validator("value_min", "value_max")
+    @classmethod
+    def _check_digits(cls, value: int) -> int:
+        # Totals stay exact at any size; this bound keeps every one readable as an answer.
+        if value_too_long(value):
+            raise ValueError(VALUE_LIMIT)
+        return value
+
     @model_validator(mode="after")
     def _check_common(self) -> CommonParams:
         if self.value_min > self.value_max:
             raise ValueError(
-                f"value_min ({self.value_min}) must not exceed value_max ({self.value_max})"
+                f"value_min ({shown(self.value_min)}) must not exceed "
+                f"value_max ({shown(self.value_max)})"
             )
         if self.dataset_file is not None and not Path(self.dataset_file).is_file():
             raise ValueError(f"dataset_file {self.dataset_file!r} does not exist")
@@ -87,6 +98,27 @@ class HorizonParams(CommonParams):
         return -(-self.total_steps // self.k)
 
 
+SHOWN_DIGITS = 24
+
+
+def decimal_digits(value: int) -> int:
+    """Digits of ``abs(value)``, counted without ``str`` (which refuses past Python's limit)."""
+    magnitude = abs(value)
+    digits = max(1, math.floor((magnitude.bit_length() - 1) * math.log10(2)) - 1)
+    while 10**digits <= magnitude:
+        digits += 1
+    return digits
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, except that an integer longer than SHOWN_DIGITS shows as its length,
+    so an error stays one readable line."""
+    if isinstance(value, int) and decimal_digits(value) > SHOWN_DIGITS:
+        sign = "a negative" if value < 0 else "an"
+        return f"{sign} integer of {decimal_digits(value):,} digits"
+    return repr(value)
+
+
 def validate_params(task: str, model: type[BaseModel], values: dict[str, Any]) -> Any:
     """Build ``model`` from task arguments, or raise one clear line naming the culprit."""
     try:
@@ -94,7 +126,7 @@ def validate_params(task: str, model: type[BaseModel], values: dict[str, Any]) -
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        given = f" (got {first['input']!r})" if field else ""
+        given = f" (got {shown(first['input'])})" if field else ""
         message = first["msg"].removeprefix("Value error, ")
         name = f"parameter {field!r}: " if field else ""
         raise ParameterError(f"{task}: invalid {name}{message}{given}") from None

@@ -32,6 +32,7 @@ from evals.task_common import TASK_VERSION, build_data, elicitation, generate_co
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
 from solvers.rewrite import (
+    MAX_OFFSET,
     PAPER_MAX_OFFSET,
     InducedErrors,
     OffsetKind,
@@ -53,7 +54,7 @@ class SelfConditioningParams(CommonParams):
     target_turn: int = Field(ge=2)
     protocol: Protocol
     offsets: OffsetKind
-    max_offset: int = Field(ge=1)
+    max_offset: int = Field(ge=1, le=MAX_OFFSET)
     replay_reasoning: bool
 
     @field_validator("rates")

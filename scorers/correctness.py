@@ -8,6 +8,8 @@ sum of turn t's keys):
   before t (0 if none). A slip followed by correct additions is turn-correct afterwards
   while task-wrong.
 Turns the sample never reached (context ran out, a limit hit) are NaN: unobserved, not wrong.
+Totals and answers are integers of any size: int64 arithmetic when every number is small
+enough that no sum can overflow, exact Python-int arithmetic otherwise, same results.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from scorers.parsing import ParsedAnswer
+
+INT64_SAFE = 2**61
+"""Largest magnitude of a total or an output on the int64 path. The widest sum computed is
+an output plus an increment (a difference of two totals), below 3 * 2**61 < 2**63."""
 
 
 class TurnCorrectness(BaseModel):
@@ -50,18 +56,36 @@ class TurnCorrectness(BaseModel):
         return cls(index=index, task=task, turn=turn)
 
 
+def _int64_or_none(values: Sequence[int]) -> np.ndarray | None:
+    """``values`` as int64 when every one lies within +-INT64_SAFE, else None."""
+    try:
+        array = np.asarray(values, dtype=np.int64)
+    except OverflowError:
+        return None
+    if array.size and (array.min() < -INT64_SAFE or array.max() > INT64_SAFE):
+        return None
+    return array
+
+
+def _integer_arrays(*columns: Sequence[int]) -> list[np.ndarray]:
+    """The columns as int64 arrays when all are safe for it, else as arrays of Python ints
+    (object dtype), which numpy adds and compares exactly, without overflow."""
+    fast = [_int64_or_none(column) for column in columns]
+    if all(array is not None for array in fast):
+        return [array for array in fast if array is not None]
+    return [np.array(list(column), dtype=object) for column in columns]
+
+
 def turn_correctness(
     answers: Sequence[ParsedAnswer], expected_totals: Sequence[int]
 ) -> TurnCorrectness:
     """Correctness of the observed ``answers`` against all planned turns' true totals."""
     planned = len(expected_totals)
     observed = min(len(answers), planned)
-    totals = np.asarray(expected_totals, dtype=np.int64)
-    increments = np.diff(totals, prepend=0)
     is_int = np.array([a.is_int for a in answers[:observed]], dtype=bool)
-    outputs = np.array(
-        [a.value if a.value is not None else 0 for a in answers[:observed]], dtype=np.int64
-    )
+    values = [a.value if a.value is not None else 0 for a in answers[:observed]]
+    totals, outputs = _integer_arrays(expected_totals, values)
+    increments = np.diff(totals, prepend=0)
     # Last integer output before each turn: carry the previous int forward, 0 before any.
     positions = np.where(is_int, np.arange(observed), -1)
     last_int_at = np.maximum.accumulate(positions) if observed else positions

@@ -9,8 +9,8 @@ Rules, in order:
 3. Its content, with surrounding white space and markdown emphasis (``**``, ``*``, ``__``,
    ``_``, backticks) stripped, must be one integer: optional ``+``/``-`` (or the Unicode
    minus), digits, optionally grouped in threes by commas (``1,234``). Anything else,
-   including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. More than 18 significant
-   digits is ``invalid``: no total here comes close, and it keeps totals inside int64.
+   including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. The value is a Python int of
+   any size up to :data:`MAX_DIGITS` significant digits; a longer number is ``invalid``.
 Parsing never raises, whatever the text.
 """
 
@@ -23,7 +23,11 @@ from pydantic import BaseModel
 
 AnswerStatus = Literal["int", "no_answer", "invalid"]
 
-MAX_DIGITS = 18
+MAX_DIGITS = 640
+"""Longest integer an answer may hold, in significant digits. 640 is the smallest limit
+CPython lets ``sys.set_int_max_str_digits`` set, so converting never depends on the
+interpreter's setting, and a hostile reply cannot make the (quadratic) conversion slow.
+Every total the suite can produce is far shorter (see ``evals.dataset.MAX_VALUE_DIGITS``)."""
 _OPEN, _CLOSE = "<answer>", "</answer>"
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 _EMPHASIS = ("**", "__", "*", "_", "`")

@@ -53,10 +53,10 @@ def conditioned_correctness(
     """Per planned turn, (shown-relative, true) correctness; NaN where not generated.
 
     ``shown`` maps a turn to the integer its history entry showed (None: none); turns
-    missing from it show what their record shows."""
+    missing from it show what their record shows. Python ints: exact at any size."""
     planned = len(truths)
-    totals = np.asarray(truths, dtype=np.int64)
-    increments = np.diff(totals, prepend=0)
+    totals = [int(total) for total in truths]
+    increments = [total - before for before, total in zip([0, *totals], totals, strict=False)]
     visible: list[int | None] = []
     for turn in range(1, planned + 1):
         if turn in shown:
@@ -73,8 +73,8 @@ def conditioned_correctness(
         index = record.turn - 1
         previous = next((v for v in reversed(visible[:index]) if v is not None), 0)
         value = record.answer.value if record.answer.is_int else None
-        relative[index] = value is not None and value == previous + int(increments[index])
-        true[index] = value is not None and value == int(totals[index])
+        relative[index] = value is not None and value == previous + increments[index]
+        true[index] = value is not None and value == totals[index]
     return relative, true
 
 

@@ -46,6 +46,8 @@ INJECTED = "injected"
 OffsetKind = Literal["uniform", "drift"]
 OFFSET_KINDS: tuple[str, ...] = get_args(OffsetKind)
 PAPER_MAX_OFFSET = 10
+MAX_OFFSET = 2**62 - 1
+"""Largest ``max_offset``: offsets are drawn by numpy in int64, from a range twice as wide."""
 
 
 class ShownTurn(CompactRecord):
@@ -183,12 +185,14 @@ def shown_totals(
 ) -> np.ndarray:
     """The totals a history shows. ``uniform``: an induced turn shows its true total plus
     its offset, later turns are true again (the paper's corruption). ``drift``: an induced
-    turn adds its offset to the state, and later totals follow the wrong one."""
-    errors = np.where(induced, offsets, 0)
+    turn adds its offset to the state, and later totals follow the wrong one. Python ints
+    (object dtype), so a total of any size is shown exactly, never wrapped."""
+    exact = np.asarray(truths).astype(object)
+    errors = np.where(induced, offsets, 0).astype(object)
     if kind == "uniform":
-        return np.asarray(truths + errors, dtype=np.int64)
+        return np.asarray(exact + errors)
     if kind == "drift":
-        return np.asarray(truths + np.cumsum(errors), dtype=np.int64)
+        return np.asarray(exact + np.cumsum(errors))
     raise ValueError(f"offsets must be one of {', '.join(OFFSET_KINDS)}, got {kind!r}")
 
 
@@ -203,7 +207,7 @@ def _induced_plan(
 ) -> tuple[np.ndarray, ...]:
     """(shown totals, true totals, induced mask, offsets) per turn; cached because a
     sample asks for it once per turn."""
-    totals = np.asarray(truths, dtype=np.int64)
+    totals = np.array(truths, dtype=object)
     uniforms, offsets = error_draws(seed, key, totals.size, max_offset)
     induced = uniforms < rate
     arrays = (shown_totals(totals, induced, offsets, kind), totals, induced, offsets)
@@ -235,8 +239,10 @@ class InducedErrors:
     def __post_init__(self) -> None:
         if self.offsets not in OFFSET_KINDS:
             raise ValueError(f"offsets must be one of {', '.join(OFFSET_KINDS)}")
-        if self.max_offset < 1:
-            raise ValueError("max_offset must be at least 1, so an error is never 0")
+        if not 1 <= self.max_offset <= MAX_OFFSET:
+            raise ValueError(
+                f"max_offset must lie in [1, {MAX_OFFSET}] (at least 1, so an error is never 0)"
+            )
         if self.rate is not None and not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"rate must lie in [0, 1], got {self.rate}")
 

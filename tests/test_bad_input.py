@@ -78,6 +78,8 @@ CASES: dict[str, Case] = {
     "dictionary empty": Case("horizon", {"dict_size": 0}, "'dict_size'"),
     "dictionary too big": Case("horizon", {"dict_size": 10**6}, "exceeds the vocabulary"),
     "range inverted": Case("horizon", {"value_min": 5, "value_max": 1}, "value_min"),
+    "value too long": Case("horizon", {"value_max": 10**600}, "'value_max'"),
+    "value past str limit": Case("horizon", {"value_min": -(10**5000)}, "'value_min'"),
     "effort unknown": Case("horizon", {"reasoning_effort": "extreme"}, "'reasoning_effort'"),
     "budget zero": Case("horizon", {"reasoning_tokens": 0}, "'reasoning_tokens'"),
     "replay text": Case("horizon", {"replay_reasoning": "yes"}, "'replay_reasoning'"),
@@ -89,6 +91,8 @@ CASES: dict[str, Case] = {
     "protocol unknown": Case("self_conditioning", {"protocol": "half"}, "'protocol'"),
     "offsets unknown": Case("self_conditioning", {"offsets": "wild"}, "'offsets'"),
     "offset zero": Case("self_conditioning", {"max_offset": 0}, "'max_offset'"),
+    "offset too large": Case("self_conditioning", {"max_offset": 2**62}, "'max_offset'"),
+    "single value too long": Case("single_turn", {"value_max": 10**600}, "'value_max'"),
     "single steps zero": Case("single_turn", {"steps": 0}, "'steps'"),
     "frontier k zero": Case("frontier", {"k": 0}, "'k'"),
     # dataset files
@@ -122,6 +126,30 @@ CASES: dict[str, Case] = {
         {},
         "values.0: Input should be a valid integer",
         records({**GOOD, "values": ["x", "y"]}),
+    ),
+    "values are floats": Case(
+        "horizon",
+        {},
+        "values.0: Input should be a valid integer",
+        records({**GOOD, "values": [88.0, -31]}),
+    ),
+    "sums wrap in int64": Case(
+        "horizon",
+        {},
+        "not running sums",
+        records({"input": ["a", "b"], "values": [2**62, 2**62], "output": [2**62, -(2**63)]}),
+    ),
+    "value over 600 digits": Case(
+        "horizon",
+        {},
+        "at most 600 digits",
+        records({"input": ["a", "a"], "values": [10**600] * 2, "output": [10**600, 2 * 10**600]}),
+    ),
+    "number too long to read": Case(
+        "horizon",
+        {},
+        "too long to read",
+        write('[{"input": ["a"], "values": [' + "7" * 5000 + '], "output": [7]}]'),
     ),
     "lengths differ": Case("horizon", {}, "differ in length", records({**GOOD, "input": ["a"]})),
     "authors file without data": Case(

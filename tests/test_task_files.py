@@ -10,8 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pytest
-from inspect_ai import eval, list_tasks
+from inspect_ai import list_tasks
 from inspect_ai.log import read_eval_log
 
 from evals.grid import GRID_KS, GRID_MODES
@@ -38,10 +37,11 @@ ALLOWED_TASK_IMPORTS = {
 
 SMALL_RUNS: dict[str, dict[str, Any]] = {
     "horizon": {"samples": 1, "turns": 2},
-    "self_conditioning": {"samples": 1, "target_turn": 2, "rates": [0.0]},
+    "self_conditioning": {"samples": 1, "target_turn": 2, "rates": "[0.0]"},
     "single_turn": {"samples": 1, "steps": 4, "k": 2},
-    "frontier": {"k": 3, "samples": 1, "mode": "plain", "reasoning_tokens": None},
+    "frontier": {"k": 2, "samples": 1, "mode": "plain", "reasoning_tokens": "null"},
 }
+"""Small runs of each task; one command line passes them all (a task ignores the others)."""
 
 
 def tasks_by_file() -> dict[str, list[str]]:
@@ -108,26 +108,28 @@ def test_no_task_file_imports_another_beyond_its_base() -> None:
         assert others == ALLOWED_TASK_IMPORTS.get(file, set()), file
 
 
-@pytest.mark.parametrize("name", sorted(SMALL_RUNS))
-def test_entry_point_and_file_forms_run_one_task(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(ROOT)  # Inspect reads a file spec without @ as a relative glob
-    for spec, registered in (
-        (f"evals/{name}", f"evals/{name}"),
-        (f"evals/{name}.py@{name}", name),
-        (f"evals/{name}.py", name),
-    ):
-        logs = eval(
-            spec,
-            model="simulated/executor",
-            model_args={"p": 1.0},
-            task_args=SMALL_RUNS[name],
-            log_dir=str(tmp_path / "logs"),
-            display="none",
-        )
-        assert [log.eval.task for log in logs] == [registered], spec
-        assert logs[0].status == "success", logs[0].error
+def test_entry_point_and_file_forms_run_one_task(tmp_path: Path) -> None:
+    # The command line, as users run it: in-process under `python -m pytest` the working
+    # directory's evals.egg-info hides the editable install from Inspect, which then
+    # registers the tasks without their package name. Every form of every task in one
+    # call: a file form that ran more than its one task would add logs.
+    specs = [
+        spec
+        for name in SMALL_RUNS
+        for spec in (f"evals/{name}", f"evals/{name}.py@{name}", f"evals/{name}.py")
+    ]
+    arguments = [f"{key}={value}" for run in SMALL_RUNS.values() for key, value in run.items()]
+    command = [str(Path(sys.executable).parent / "inspect"), "eval", *specs]
+    command += ["--model", "simulated/executor", "-M", "p=1.0", "--display", "none"]
+    command += ["--log-dir", str(tmp_path)]
+    for argument in dict.fromkeys(arguments):
+        command += ["-T", argument]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    headers = [read_eval_log(str(p), header_only=True) for p in tmp_path.glob("*.eval")]
+    assert all(header.status == "success" for header in headers)
+    ran = sorted(header.eval.task for header in headers)
+    assert ran == sorted(name for name in SMALL_RUNS for name in (f"evals/{name}", name, name))
 
 
 def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
@@ -142,7 +144,7 @@ def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=ROOT,
+        cwd=tmp_path,  # not the checkout: its evals.egg-info would hide the installed package
     )
     assert done.returncode == 0, done.stderr[-2000:]
     logs = sorted(log_dir.glob("*.eval"))

@@ -1,14 +1,18 @@
-"""Fuzz the answer parser: generated replies must never crash it or break its rules.
+"""Fuzz the answer parsers: generated replies must never crash them or break their rules.
 
     python benchmarks/parser_fuzz.py [--count 100000] [--seed 0]
 
 Texts are built from the pieces replies are made of (answer and think tags in any case,
-signs, digits, grouping commas, emphasis, brackets, white space), mixed with arbitrary
-Unicode, lone surrogates, undecodable bytes and very long runs. Checked for every text:
-nothing raises; the status agrees with value and content; an integer has at most
-MAX_DIGITS digits; reasoning never grows the text; a closed think block in front of a
-reply changes nothing; and the canonical form of every parsed integer reads back as
-itself. Prints the counts and exits non-zero on any crash or broken rule.
+signs, digits of several scripts, grouping commas and underscores, emphasis, brackets,
+white space), mixed with arbitrary Unicode, lone surrogates, undecodable bytes and very
+long runs. Both rules (``paper``, with and without thinking, and ``lenient``) are checked
+on every text: nothing raises; the status agrees with value and content; an integer has
+at most MAX_DIGITS digits; the canonical form of every parsed integer reads back as
+itself; removing reasoning never grows the text; a closed think block in front of a reply
+changes nothing where the rule strips it; every block of a single-turn list gets one
+answer. Under ``paper`` the answer is also what ``int()`` makes of the stripped content,
+wherever ``int()`` itself can read the number. Prints the counts per rule and exits
+non-zero on any crash or broken rule.
 """
 
 from __future__ import annotations
@@ -21,12 +25,24 @@ from collections import Counter
 
 from scorers.parsing import (
     MAX_DIGITS,
+    ParsedAnswer,
+    ReplyParser,
+    answer_parser,
     format_answer,
-    parse_answer,
+    paper_integer,
     parse_answer_list,
     parse_integer,
     strip_reasoning,
+    strip_think_blocks,
 )
+
+PARSERS: dict[str, ReplyParser] = {
+    "paper": answer_parser("paper"),
+    "paper+thinking": answer_parser("paper", thinking=True),
+    "lenient": answer_parser("lenient"),
+}
+INT_DIGITS = 4300
+"""Python's default ``int_max_str_digits``: past it ``int()`` refuses what the parser reads."""
 
 PIECES = [
     "<answer>",
@@ -57,6 +73,9 @@ PIECES = [
     "000",
     "1,234",
     "12,34",
+    "1_234",
+    "1__2",
+    "_",
     "7",
     "42",
     "-99",
@@ -64,8 +83,11 @@ PIECES = [
     "1" * 18,
     "9" * MAX_DIGITS,
     "1" + "0" * MAX_DIGITS,
-    "\u0663",  # Arabic-Indic three: a digit to str.isdigit, not to the parser
+    "\u0663",  # Arabic-Indic three: a digit to int() and the paper rule, not to lenient
     "\uff17",  # fullwidth seven
+    "\u00b2",  # superscript two: str.isdigit, yet no decimal digit
+    "\x1f",  # white space to str.strip, not to int()
+    "\xa0",
     "\ufffd",
     "\u0130",  # dotted capital I: lowering it yields two characters
     "\u212a",  # Kelvin sign: lowers to an ASCII k
@@ -99,6 +121,8 @@ def near_answer(rng: random.Random) -> str:
     )
     if rng.random() < 0.3:
         core = f"{rng.randint(1, 999)},{rng.randint(0, 999):03d}"
+    if rng.random() < 0.2:
+        core = f"{rng.randint(1, 999)}_{rng.randint(0, 999):03d}"
     marker = rng.choice(["", "", "**", "*", "_", "`", "__"])
     return f"<answer>{marker}{core}{marker}</answer>"
 
@@ -110,37 +134,75 @@ def random_text(rng: random.Random) -> str:
     return "".join(pieces)
 
 
-def check(text: str, rng: random.Random) -> list[str]:
-    """Rules broken by ``text`` (an exception propagates: the caller counts it)."""
+def check_answer(name: str, parser: ReplyParser, text: str, parsed: ParsedAnswer) -> list[str]:
+    """Rules every parser keeps for one text's parsed answer."""
     broken: list[str] = []
-    parsed = parse_answer(text)
     if parsed.status == "int":
         if parsed.value is None or parsed.content is None:
             broken.append("int without value or content")
         elif len(str(abs(parsed.value))) > MAX_DIGITS:
             broken.append(f"integer longer than {MAX_DIGITS} digits")
-        elif parse_answer(format_answer(parsed.value)).value != parsed.value:
+        elif parser(format_answer(parsed.value)).value != parsed.value:
             broken.append("canonical form does not read back")
     elif parsed.status == "invalid":
         if parsed.value is not None or parsed.content is None:
             broken.append("invalid with a value or without content")
-        elif parse_integer(parsed.content) is not None:
+        elif parser.rule == "lenient" and parse_integer(parsed.content) is not None:
             broken.append("invalid content that parse_integer accepts")
+        elif parser.rule == "paper" and paper_integer(parsed.content) is not None:
+            broken.append("invalid content that paper_integer accepts")
     elif parsed.status == "no_answer":
         if parsed.value is not None or parsed.content is not None:
             broken.append("no_answer with a value or content")
     else:
         broken.append(f"unknown status {parsed.status!r}")
+    if parser.rule == "paper" and parsed.content is not None:
+        stripped = parsed.content.strip()
+        if sum(c.isdecimal() for c in stripped) <= INT_DIGITS:
+            try:
+                expected: int | None = int(stripped)
+            except ValueError:
+                expected = None
+            if expected is not None and len(str(abs(expected))) > MAX_DIGITS:
+                expected = None
+            if parsed.value != expected:
+                broken.append("paper answer is not what int() reads")
+    return [f"{name}: {rule}" for rule in broken]
+
+
+def check(text: str, rng: random.Random) -> tuple[list[str], dict[str, str]]:
+    """Rules broken by ``text`` and each parser's status (an exception propagates: the
+    caller counts it)."""
+    broken: list[str] = []
+    statuses: dict[str, str] = {}
+    for name, parser in PARSERS.items():
+        parsed = parser(text)
+        statuses[name] = parsed.status
+        broken += check_answer(name, parser, text, parsed)
+        blocks = rng.randint(0, 4)
+        items = parser.items(text, blocks)
+        if len(items) != blocks or any(item.is_int != (item.value is not None) for item in items):
+            broken.append(f"{name}: list items disagree with the blocks or their values")
     if len(strip_reasoning(text)) > len(text):
         broken.append("strip_reasoning grew the text")
+    if len(strip_think_blocks(text)) > len(text):
+        broken.append("strip_think_blocks grew the text")
+    if "<think>" not in text and PARSERS["paper+thinking"](text) != PARSERS["paper"](text):
+        broken.append("paper: thinking changed a reply without think blocks")
+    hidden = random_text(rng).replace("think", "")
     if "think" not in text.lower():
-        hidden = random_text(rng).replace("think", "")
-        if parse_answer(f"<think>{hidden}</think>{text}") != parsed:
-            broken.append("a closed think block changed the answer")
+        if PARSERS["lenient"](f"<think>{hidden}</think>{text}") != PARSERS["lenient"](text):
+            broken.append("lenient: a closed think block changed the answer")
+    # ``hidden`` holds no think tag, so the block in front closes where it should
+    shielded = f"<think>{hidden}</think>{text}"
+    if PARSERS["paper+thinking"](shielded) != PARSERS["paper+thinking"](text):
+        broken.append("paper+thinking: a closed think block changed the answer")
+    if "<answer>" not in hidden and PARSERS["paper"](shielded) != PARSERS["paper"](text):
+        broken.append("paper: a think block without an answer tag changed the answer")
     listed = parse_answer_list(text)
     if (listed.status == "int") != (listed.values is not None):
         broken.append("list status disagrees with values")
-    return broken
+    return broken, statuses
 
 
 def main() -> int:
@@ -151,21 +213,24 @@ def main() -> int:
     rng = random.Random(args.seed)
     crashes: Counter[str] = Counter()
     broken: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
+    statuses: dict[str, Counter[str]] = {name: Counter() for name in PARSERS}
     characters = 0
     started = time.perf_counter()
     for _ in range(args.count):
         text = random_text(rng)
         characters += len(text)
         try:
-            for rule in check(text, rng):
+            rules, found = check(text, rng)
+            for rule in rules:
                 broken[rule] += 1
-            statuses[parse_answer(text).status] += 1
+            for name, status in found.items():
+                statuses[name][status] += 1
         except Exception as error:  # the point of the exercise: count, do not stop
             crashes[f"{type(error).__name__}: {error}"[:120]] += 1
     elapsed = time.perf_counter() - started
     print(f"texts: {args.count:,} ({characters:,} characters, seed {args.seed})")
-    print(f"statuses: {dict(statuses)}")
+    for name, counts in statuses.items():
+        print(f"statuses ({name}): {dict(counts)}")
     print(f"crashes: {sum(crashes.values())}")
     for message, count in crashes.most_common(5):
         print(f"  {count} x {message}")

@@ -1,27 +1,58 @@
-"""Reading the model's answer out of a reply: the one set of parsing rules in the suite.
+"""Reading the model's answer out of a reply: the suite's two parsing rules.
 
-Rules, in order:
-1. Reasoning is removed first: every closed ``<think>...</think>`` block, a leading block
-   that never closes (the whole rest is reasoning), and everything up to a stray
+Every reply ends as one of three outcomes: an integer (any size up to :data:`MAX_DIGITS`
+significant digits), ``no_answer`` (no complete answer tag) or ``invalid`` (a tag whose
+content is not an integer). Parsing never raises, whatever the text.
+
+``paper`` (the default) is the rule of the paper's code (``DictSumOutputParser`` in the
+authors' ``src/experiments/dict_sum/dict_sum_util.py``):
+
+1. Only in thinking mode, every closed ``<think>...</think>`` block is removed (an unclosed
+   block and a stray ``</think>`` stay). Outside thinking mode nothing is removed.
+2. The first ``<answer>...</answer>`` pair (tag names case-sensitive) is the answer; later
+   tags are ignored. No complete pair means ``no_answer``.
+3. Its content, stripped of white space, counts iff Python's ``int()`` accepts it: an
+   optional ``+``/``-``, decimal digits of any script (Arabic-Indic digits too),
+   optionally separated by single underscores (``1_231``). ``**7**``, ``1,231``, the
+   Unicode minus, an empty tag, ``7.0`` and ``1 2`` are ``invalid``. A number longer than
+   :data:`MAX_DIGITS` significant digits is ``invalid`` too (``int()`` is never called on
+   it, so the interpreter's ``int_max_str_digits`` never matters).
+4. A single-turn reply holds one tag of comma-separated running totals: after the same
+   steps 1-2, the content is split on every comma and each item, stripped, is judged by
+   step 3 on its own, so one bad item does not spoil the others. Item b answers block b;
+   items past the last block are ignored, blocks past the last item are ``no_answer``.
+   This holds for one block too (``1,234`` there is the item 1).
+
+``lenient`` is the suite's earlier rule, kept as an option:
+
+1. Reasoning is always removed first: every closed ``<think>...</think>`` block, a leading
+   block that never closes (the whole rest is reasoning), and everything up to a stray
    ``</think>`` (templates that open the block inside the prompt).
 2. The first ``<answer>...</answer>`` pair (tag names are case-insensitive) is the answer;
    later tags are ignored. No complete pair means ``no_answer``.
 3. Its content, with surrounding white space and markdown emphasis (``**``, ``*``, ``__``,
    ``_``, backticks) stripped, must be one integer: optional ``+``/``-`` (or the Unicode
-   minus), digits, optionally grouped in threes by commas (``1,234``). Anything else,
+   minus), ASCII digits, optionally grouped in threes by commas (``1,234``). Anything else,
    including an empty tag, ``7.0`` or ``1 2``, is ``invalid``. The value is a Python int of
    any size up to :data:`MAX_DIGITS` significant digits; a longer number is ``invalid``.
-Parsing never raises, whatever the text.
+4. A single-turn list (``1, -2, 3``, optionally in brackets) is all or nothing: one item
+   that is not an integer makes every block ``invalid``. One block is read by step 3.
 """
 
 from __future__ import annotations
 
 import string
-from typing import Literal
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal, Protocol, get_args
 
 from pydantic import BaseModel
 
 AnswerStatus = Literal["int", "no_answer", "invalid"]
+ParsingRule = Literal["paper", "lenient"]
+PARSING_RULES: tuple[str, ...] = get_args(ParsingRule)
+THINKING_MODE = "thinking"
+"""The prompting mode whose replies the ``paper`` rule strips of reasoning blocks."""
 
 MAX_DIGITS = 640
 """Longest integer an answer may hold, in significant digits. 640 is the smallest limit
@@ -56,7 +87,8 @@ def _fold_case(text: str) -> str:
 
 
 def strip_reasoning(text: str) -> str:
-    """Remove reasoning written inline, so a tag inside it never counts as the answer."""
+    """Remove reasoning written inline, so a tag inside it never counts as the answer
+    (``lenient`` rule; the ``paper`` rule uses :func:`strip_think_blocks`)."""
     lowered = _fold_case(text)
     stray_close = lowered.find(_THINK_CLOSE)
     first_open = lowered.find(_THINK_OPEN)
@@ -79,7 +111,8 @@ def strip_reasoning(text: str) -> str:
 
 
 def first_tag_content(text: str) -> str | None:
-    """Content of the first complete ``<answer>...</answer>`` pair, or None."""
+    """Content of the first complete ``<answer>...</answer>`` pair, tag names in any case
+    (``lenient`` rule), or None."""
     lowered = _fold_case(text)
     start = lowered.find(_OPEN)
     if start == -1:
@@ -122,7 +155,7 @@ def _digits_value(body: str) -> int | None:
 
 
 def parse_integer(content: str) -> int | None:
-    """One integer in an accepted form, or None."""
+    """One integer in a form the ``lenient`` rule accepts, or None."""
     body = _strip_emphasis(content)
     sign = 1
     if body[:1] == "+":
@@ -133,8 +166,8 @@ def parse_integer(content: str) -> int | None:
     return None if value is None else sign * value
 
 
-def parse_answer(reply: str) -> ParsedAnswer:
-    """Parse a visible reply (reasoning may still be inline) into a :class:`ParsedAnswer`."""
+def lenient_answer(reply: str) -> ParsedAnswer:
+    """Parse a visible reply by the ``lenient`` rule (reasoning may still be inline)."""
     content = first_tag_content(strip_reasoning(reply))
     if content is None:
         return ParsedAnswer(status="no_answer")
@@ -177,7 +210,8 @@ def parse_integer_list(content: str) -> list[int] | None:
 
 
 def parse_answer_list(reply: str) -> ParsedList:
-    """Parse a visible reply into a list of integers from its first answer tag."""
+    """Parse a visible reply into a list of integers from its first answer tag, by the
+    ``lenient`` rule (all or nothing)."""
     content = first_tag_content(strip_reasoning(reply))
     if content is None:
         return ParsedList(status="no_answer")
@@ -190,3 +224,180 @@ def parse_answer_list(reply: str) -> ParsedList:
 def format_answer_list(values: list[int]) -> str:
     """The canonical tagged form of a list answer: ``<answer>3, -5, 12</answer>``."""
     return f"{_OPEN}{', '.join(str(value) for value in values)}{_CLOSE}"
+
+
+def lenient_items(reply: str, blocks: int) -> list[ParsedAnswer]:
+    """One answer per block of a single-turn reply, by the ``lenient`` rule: one block is
+    read as one integer; a longer list is all or nothing."""
+    if blocks < 1:
+        return []
+    if blocks == 1:
+        return [lenient_answer(reply)]
+    parsed = parse_answer_list(reply)
+    if parsed.values is None:
+        return [ParsedAnswer(status=parsed.status, content=parsed.content)] * blocks
+    items = [ParsedAnswer(status="int", value=v, content=str(v)) for v in parsed.values]
+    missing = [ParsedAnswer(status="no_answer")] * max(0, blocks - len(items))
+    return (items + missing)[:blocks]
+
+
+# The paper rule. Written with str.find rather than regular expressions: a lazy ``.*?``
+# pattern rescans the rest of the text from every unmatched opening tag, which is
+# quadratic on a reply of many opening tags; the positions found are the same.
+
+
+def strip_think_blocks(text: str) -> str:
+    """Remove every closed ``<think>...</think>`` block (tag names case-sensitive), as a
+    lazy, leftmost, non-overlapping substitution would. An opening tag with no closing tag
+    after it stays, and so does everything after it; a stray closing tag stays."""
+    pieces: list[str] = []
+    position = 0
+    while True:
+        start = text.find(_THINK_OPEN, position)
+        if start == -1:
+            break
+        end = text.find(_THINK_CLOSE, start + len(_THINK_OPEN))
+        if end == -1:
+            break
+        pieces.append(text[position:start])
+        position = end + len(_THINK_CLOSE)
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def paper_tag_content(text: str) -> str | None:
+    """Content of the first complete ``<answer>...</answer>`` pair, tag names
+    case-sensitive, or None: the leftmost opening tag with a closing tag after it, up to
+    the first such closing tag. (If the first opening tag has no closing tag after it,
+    no later one has.)"""
+    start = text.find(_OPEN)
+    if start == -1:
+        return None
+    end = text.find(_CLOSE, start + len(_OPEN))
+    if end == -1:
+        return None
+    return text[start + len(_OPEN) : end]
+
+
+def _decimal_ascii(digits: str) -> str | None:
+    if digits.isascii():
+        return digits
+    values = [unicodedata.decimal(character, None) for character in digits]
+    if any(value is None for value in values):
+        return None
+    return "".join(str(value) for value in values)
+
+
+def paper_integer(content: str) -> int | None:
+    """The integer ``int(content.strip())`` reads, or None where it raises ValueError; also
+    None past :data:`MAX_DIGITS` significant digits, where ``int()`` is never called.
+
+    What ``int()`` accepts, after the strip: an optional ``+`` or ``-``, then runs of
+    decimal digits (any script: ``str.isdecimal``) joined by single underscores. Leading
+    zeros are allowed and do not count towards the bound."""
+    body = content.strip()
+    negative = body[:1] == "-"
+    if body[:1] in ("+", "-"):
+        body = body[1:]
+    runs = body.split("_")
+    if not all(run and run.isdecimal() for run in runs):
+        return None
+    digits = _decimal_ascii("".join(runs))
+    if digits is None:
+        return None
+    significant = digits.lstrip("0")
+    if len(significant) > MAX_DIGITS:
+        return None
+    value = int(significant or "0")
+    return -value if negative else value
+
+
+def _paper_read(content: str) -> ParsedAnswer:
+    value = paper_integer(content)
+    if value is None:
+        return ParsedAnswer(status="invalid", content=content)
+    return ParsedAnswer(status="int", value=value, content=content)
+
+
+def paper_answer(reply: str, thinking: bool = False) -> ParsedAnswer:
+    """Parse a visible reply by the ``paper`` rule; ``thinking`` removes closed think
+    blocks first."""
+    content = paper_tag_content(strip_think_blocks(reply) if thinking else reply)
+    if content is None:
+        return ParsedAnswer(status="no_answer")
+    return _paper_read(content)
+
+
+def paper_items(reply: str, blocks: int, thinking: bool = False) -> list[ParsedAnswer]:
+    """One answer per block of a single-turn reply, by the ``paper`` rule: the first tag's
+    content split on every comma, each item stripped and read on its own (an empty item
+    is ``invalid``); items past the last block are ignored, blocks past the last item
+    (all blocks, with no tag) are ``no_answer``."""
+    if blocks < 1:
+        return []
+    content = paper_tag_content(strip_think_blocks(reply) if thinking else reply)
+    if content is None:
+        return [ParsedAnswer(status="no_answer")] * blocks
+    # At most blocks + 1 pieces: the first ``blocks`` are those of a full split.
+    items = [_paper_read(item.strip()) for item in content.split(",", blocks)[:blocks]]
+    return items + [ParsedAnswer(status="no_answer")] * (blocks - len(items))
+
+
+def check_rule(rule: str) -> ParsingRule:
+    """``rule`` as a :data:`ParsingRule`, or ValueError naming the choices."""
+    if rule == "paper":
+        return "paper"
+    if rule == "lenient":
+        return "lenient"
+    raise ValueError(f"parsing must be one of {', '.join(PARSING_RULES)}, got {rule!r}")
+
+
+class AnswerParser(Protocol):
+    """Reads a visible reply into a :class:`ParsedAnswer`; never raises."""
+
+    def __call__(self, reply: str, /) -> ParsedAnswer: ...
+
+
+@dataclass(frozen=True)
+class ReplyParser:
+    """A parsing rule with its thinking flag: an :class:`AnswerParser` for one-answer
+    replies, and :meth:`items` for single-turn lists. Frozen and comparable, so a solver's
+    parser can be logged and checked."""
+
+    rule: ParsingRule = "paper"
+    thinking: bool = False
+    """Strip reasoning blocks first (``paper``); ``lenient`` always strips them."""
+
+    def __post_init__(self) -> None:
+        check_rule(self.rule)
+
+    def __call__(self, reply: str, /) -> ParsedAnswer:
+        if self.rule == "lenient":
+            return lenient_answer(reply)
+        return paper_answer(reply, self.thinking)
+
+    def items(self, reply: str, blocks: int) -> list[ParsedAnswer]:
+        """One answer per block of a single-turn reply (see :func:`parse_answer_items`)."""
+        if self.rule == "lenient":
+            return lenient_items(reply, blocks)
+        return paper_items(reply, blocks, self.thinking)
+
+
+def answer_parser(rule: ParsingRule = "paper", thinking: bool = False) -> ReplyParser:
+    """The parser of ``rule``; ``thinking`` strips reasoning blocks before looking for the
+    answer (``lenient`` always does). Raises ValueError for an unknown rule."""
+    return ReplyParser(check_rule(rule), thinking)
+
+
+def parse_answer(reply: str, rule: ParsingRule = "paper", thinking: bool = False) -> ParsedAnswer:
+    """Parse a visible reply into a :class:`ParsedAnswer` by ``rule`` (see the module
+    docstring)."""
+    return answer_parser(rule, thinking)(reply)
+
+
+def parse_answer_items(
+    reply: str, blocks: int, rule: ParsingRule = "paper", thinking: bool = False
+) -> list[ParsedAnswer]:
+    """One :class:`ParsedAnswer` per block of a single-turn reply, in block order: item
+    by item under ``paper``, all or nothing under ``lenient``."""
+    return answer_parser(rule, thinking).items(reply, blocks)

@@ -36,7 +36,13 @@ from inspect_ai.util import store_as
 from pydantic import BaseModel
 
 from scorers.metrics import Estimate, mean_curve, mean_estimate, slope_estimate, stack
-from scorers.parsing import ParsedAnswer, parse_answer
+from scorers.parsing import (
+    THINKING_MODE,
+    AnswerParser,
+    ParsedAnswer,
+    ParsingRule,
+    answer_parser,
+)
 from solvers.rewrite import RewriteLog
 from solvers.turn_loop import TurnLog, TurnRecord
 
@@ -48,12 +54,17 @@ CLUSTER_FIELD = "instance"
 
 
 def conditioned_correctness(
-    records: Sequence[TurnRecord], shown: dict[int, int | None], truths: Sequence[int]
+    records: Sequence[TurnRecord],
+    shown: dict[int, int | None],
+    truths: Sequence[int],
+    parser: AnswerParser | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per planned turn, (shown-relative, true) correctness; NaN where not generated.
 
     ``shown`` maps a turn to the integer its history entry showed (None: none); turns
-    missing from it show what their record shows. Python ints: exact at any size."""
+    missing from it show what their record shows, read by ``parser`` (None: the paper's
+    rule, reasoning blocks left in). Python ints: exact at any size."""
+    read = answer_parser() if parser is None else parser
     planned = len(truths)
     totals = [int(total) for total in truths]
     increments = [total - before for before, total in zip([0, *totals], totals, strict=False)]
@@ -63,7 +74,7 @@ def conditioned_correctness(
             visible.append(shown[turn])
         else:
             record = next((r for r in records if r.turn == turn), None)
-            visible.append(None if record is None else parse_answer(record.shown).value)
+            visible.append(None if record is None else read(record.shown).value)
     relative = np.full(planned, np.nan)
     true = np.full(planned, np.nan)
     for record in records:
@@ -203,14 +214,23 @@ def _explain(
 
 
 @scorer(metrics=self_conditioning_metrics())
-def self_conditioning_scorer() -> Scorer:
-    """Judge each generated turn against the shown history and the true totals."""
+def self_conditioning_scorer(parsing: ParsingRule = "paper") -> Scorer:
+    """Judge each generated turn against the shown history and the true totals.
+
+    Args:
+      parsing: The rule reading a shown turn the history log does not state (``paper``
+        or ``lenient``, see :mod:`scorers.parsing`); reasoning blocks are stripped first
+        when the sample metadata ``mode`` is ``thinking`` (always under ``lenient``).
+        The replies themselves were read by the solver's parser.
+    """
+    plain, thinking = answer_parser(parsing), answer_parser(parsing, thinking=True)
 
     async def score(state: TaskState, target: Target) -> Score:
         log = store_as(TurnLog)
         rewrites = store_as(RewriteLog)
         truths = [int(total) for total in target.target]
-        shown, true = conditioned_correctness(log.turns, rewrites.shown_values(), truths)
+        parser = thinking if state.metadata.get("mode") == THINKING_MODE else plain
+        shown, true = conditioned_correctness(log.turns, rewrites.shown_values(), truths, parser)
         earlier = [entry for entry in rewrites.turns if entry.turn < len(truths)]
         last = log.turns[-1].answer if log.turns else None
         return Score(

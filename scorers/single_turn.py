@@ -1,10 +1,12 @@
 """Scoring a single-turn reply: per block of K keys and as a whole.
 
 The reply's list of running totals is matched to the true totals by position: block b is
-index-correct when item b equals the true total after b blocks; a missing item, or a reply
-with no readable list, makes a block wrong (observed, not censored: the reply is over).
-Items beyond the last block are ignored. When the task is one block the reply is one
-integer, read by :func:`scorers.parsing.parse_answer` (so ``1,234`` is accepted there).
+index-correct when item b equals the true total after b blocks; a missing or unreadable
+item makes its block wrong (observed, not censored: the reply is over). Items beyond the
+last block are ignored. Reading follows :func:`scorers.parsing.parse_answer_items`: under
+the ``paper`` rule (the default) each comma-separated item is read on its own, even when
+the task is one block; under ``lenient`` one unreadable item makes every block wrong, and
+one block is one integer (so ``1,234`` is accepted there).
 
 ``Score.value`` has the multi-turn layout (index, task, turn correctness per block), so the
 execution metrics apply unchanged: ``task_accuracy`` and ``full_correct`` are whole-reply
@@ -18,19 +20,20 @@ from inspect_ai.solver import TaskState
 
 from scorers.correctness import TurnCorrectness, turn_correctness
 from scorers.execution import execution_metrics
-from scorers.parsing import ParsedAnswer, parse_answer, parse_answer_list
+from scorers.parsing import (
+    THINKING_MODE,
+    ParsedAnswer,
+    ParsingRule,
+    answer_parser,
+    parse_answer_items,
+)
 
 
-def block_answers(reply: str, blocks: int) -> list[ParsedAnswer]:
+def block_answers(
+    reply: str, blocks: int, rule: ParsingRule = "paper", thinking: bool = False
+) -> list[ParsedAnswer]:
     """One parsed answer per block, read from a single reply."""
-    if blocks == 1:
-        return [parse_answer(reply)]
-    parsed = parse_answer_list(reply)
-    if parsed.values is None:
-        return [ParsedAnswer(status=parsed.status, content=parsed.content)] * blocks
-    items = [ParsedAnswer(status="int", value=v, content=str(v)) for v in parsed.values]
-    missing = [ParsedAnswer(status="no_answer")] * max(0, blocks - len(items))
-    return (items + missing)[:blocks]
+    return parse_answer_items(reply, blocks, rule, thinking)
 
 
 def whole_correct(value: object) -> bool:
@@ -40,13 +43,21 @@ def whole_correct(value: object) -> bool:
 
 
 @scorer(metrics=[execution_metrics()])
-def single_turn_scorer() -> Scorer:
-    """Score the reply against the true total after each block (``target``, in order)."""
+def single_turn_scorer(parsing: ParsingRule = "paper") -> Scorer:
+    """Score the reply against the true total after each block (``target``, in order).
+
+    Args:
+      parsing: The parsing rule (``paper`` or ``lenient``, see :mod:`scorers.parsing`).
+        Reasoning blocks are stripped first when the sample metadata ``mode`` is
+        ``thinking`` (always under ``lenient``).
+    """
+    plain, thinking = answer_parser(parsing), answer_parser(parsing, thinking=True)
 
     async def score(state: TaskState, target: Target) -> Score:
         expected = [int(total) for total in target.target]
         reply = state.output.completion
-        answers = block_answers(reply, len(expected))
+        parser = thinking if state.metadata.get("mode") == THINKING_MODE else plain
+        answers = parser.items(reply, len(expected))
         correctness = turn_correctness(answers, expected)
         usage = state.output.usage
         right = int(sum(correctness.index == 1.0))

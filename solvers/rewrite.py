@@ -28,7 +28,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import StoreModel, span, store_as
 from pydantic import Field
 
-from scorers.parsing import format_answer
+from scorers.parsing import AnswerParser, format_answer
 from solvers.history import HistoryPolicy
 from solvers.records import CompactRecord
 from solvers.turn_loop import (
@@ -102,6 +102,7 @@ def rewritten_history(
     history: str | HistoryPolicy = "paper",
     mode: str = "plain",
     replay_reasoning: bool = False,
+    parser: AnswerParser | None = None,
 ) -> Solver:
     """The multi-turn loop with a rule applied to the history.
 
@@ -114,6 +115,8 @@ def rewritten_history(
       history: The history policy applied before the rule (see ``multi_turn``).
       mode: The prompting mode.
       replay_reasoning: Keep returned reasoning in later turns' context.
+      parser: Reads each generated reply (see ``multi_turn``); None is the paper's rule,
+        stripping reasoning blocks only when ``mode`` is ``thinking``.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -151,6 +154,7 @@ def rewritten_history(
                 replay_reasoning=replay_reasoning,
                 rewrite=hook,
                 first_turn=synthetic_before,
+                parser=parser,
             )
             state = await loop(state, generate)
         finally:

@@ -24,7 +24,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import Store, StoreModel, span, store_as
 from pydantic import Field
 
-from scorers.parsing import ParsedAnswer, parse_answer
+from scorers.parsing import THINKING_MODE, AnswerParser, ParsedAnswer, answer_parser
 from solvers.history import HistoryPolicy, history_policy
 from solvers.records import CompactRecord
 
@@ -141,6 +141,11 @@ def strip_reasoning_content(message: ChatMessageAssistant) -> bool:
     return had_reasoning
 
 
+def default_parser(mode: str) -> AnswerParser:
+    """The paper's parsing rule, stripping reasoning blocks only in thinking mode."""
+    return answer_parser("paper", thinking=mode == THINKING_MODE)
+
+
 def _has_reasoning(message: ChatMessageAssistant) -> bool:
     return not isinstance(message.content, str) and any(
         isinstance(part, ContentReasoning) for part in message.content
@@ -156,6 +161,7 @@ def multi_turn(
     replay_reasoning: bool = False,
     rewrite: HistoryRewrite | None = None,
     first_turn: int = 1,
+    parser: AnswerParser | None = None,
 ) -> Solver:
     """Run one generate per planned turn, applying a history policy to each reply.
 
@@ -170,8 +176,12 @@ def multi_turn(
         :class:`HistoryRewrite`).
       first_turn: The first turn to generate; an earlier solver has already put the
         turns before it into the messages.
+      parser: Reads each reply's answer (see :func:`scorers.parsing.answer_parser`);
+        None is the paper's rule, stripping reasoning blocks only when ``mode`` is
+        ``thinking``.
     """
     policy = history_policy(history, mode) if isinstance(history, str) else history
+    read = default_parser(mode) if parser is None else parser
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         log = store_as(TurnLog)
@@ -193,7 +203,7 @@ def multi_turn(
                     state = await generate(state)
                     output = state.output
                     reply = output.completion
-                    answer = parse_answer(reply)
+                    answer = read(reply)
                     message = state.messages[-1]
                     returned = isinstance(message, ChatMessageAssistant) and _has_reasoning(message)
                     shown = policy(reply, answer)

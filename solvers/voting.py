@@ -5,8 +5,9 @@ unchanged:
 
 - :func:`voting_generate`: each call samples ``n`` replies (each with its own sampling
   seed, so caches and deterministic providers still give distinct samples), votes on the
-  parsed integers, and keeps the winning reply as the turn's answer. Ties are broken by a
-  seeded draw; replies without an integer never win unless no reply has one.
+  integers the loop's parser reads, and keeps the winning reply as the turn's answer. Ties
+  are broken by a seeded draw; replies without an integer never win unless no reply has
+  one.
 - :func:`windowed_generate`: before each call, drops all but the last ``window`` earlier
   turns (system messages stay), so the context stops growing with the horizon.
 
@@ -24,8 +25,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import StoreModel, store_as
 from pydantic import BaseModel, Field
 
-from scorers.parsing import parse_answer
-from solvers.turn_loop import multi_turn
+from scorers.parsing import AnswerParser
+from solvers.turn_loop import default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
 """Sampling seed of vote i in call c: seed + c * stride + i."""
@@ -54,8 +55,16 @@ def majority(values: list[int | None], rng: random.Random) -> tuple[int | None, 
     return (tied[0] if len(tied) == 1 else rng.choice(tied)), len(tied) > 1
 
 
-def voting_generate(generate: Generate, state: TaskState, n: int, seed: int) -> Generate:
-    """A ``generate`` that samples n replies per call and keeps the majority answer."""
+def voting_generate(
+    generate: Generate,
+    state: TaskState,
+    n: int,
+    seed: int,
+    parser: AnswerParser | None = None,
+) -> Generate:
+    """A ``generate`` that samples n replies per call and keeps the majority answer, each
+    reply read by ``parser`` (None: the paper's rule, reasoning blocks left in)."""
+    read = default_parser("plain") if parser is None else parser
     calls = 0
     records: list[VoteRecord] = []
 
@@ -71,7 +80,7 @@ def voting_generate(generate: Generate, state: TaskState, n: int, seed: int) -> 
             kwargs["seed"] = seed + calls * VOTE_SEED_STRIDE + i
             state = await generate(state, tool_calls=tool_calls, **kwargs)
             candidates.append((state.output, state.messages.pop()))
-        values = [parse_answer(output.completion).value for output, _ in candidates]
+        values = [read(output.completion).value for output, _ in candidates]
         rng = random.Random(f"vote-{seed}-{state.sample_id}-{calls}")
         winner, tie = majority(values, rng)
         chosen = values.index(winner) if winner is not None else 0
@@ -115,6 +124,7 @@ def multi_turn_voting(
     history: str = "paper",
     mode: str = "plain",
     replay_reasoning: bool = False,
+    parser: AnswerParser | None = None,
 ) -> Solver:
     """The multi-turn loop with majority voting over ``votes`` samples per turn and/or a
     sliding window of ``window`` earlier turns (None keeps the whole history).
@@ -126,19 +136,22 @@ def multi_turn_voting(
       history: History policy, as in ``multi_turn``.
       mode: Prompt mode, as in ``multi_turn``.
       replay_reasoning: As in ``multi_turn``.
+      parser: Reads each reply, the votes and the kept answer alike; None is the paper's
+        rule, stripping reasoning blocks only when ``mode`` is ``thinking``.
     """
     if votes < 1:
         raise ValueError(f"votes must be at least 1, got {votes}")
     if window is not None and window < 0:
         raise ValueError(f"window must be at least 0, got {window}")
-    loop = multi_turn(history=history, mode=mode, replay_reasoning=replay_reasoning)
+    read = default_parser(mode) if parser is None else parser
+    loop = multi_turn(history=history, mode=mode, replay_reasoning=replay_reasoning, parser=read)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         wrapped = generate
         if window is not None:
             wrapped = windowed_generate(wrapped, window)
         if votes > 1:
-            wrapped = voting_generate(wrapped, state, votes, vote_seed)
+            wrapped = voting_generate(wrapped, state, votes, vote_seed, read)
         return await loop(state, wrapped)
 
     return solve

@@ -36,6 +36,7 @@ from scorers.correctness import turn_correctness
 from scorers.parsing import (
     MAX_DIGITS,
     ParsedAnswer,
+    ParsingRule,
     format_answer,
     format_answer_list,
     parse_answer,
@@ -160,24 +161,32 @@ def test_voting_on_huge_totals(run_eval: Any) -> None:
 @pytest.mark.parametrize("digits", [19, 20, 40, 300, MAX_DIGITS])
 def test_right_answers_of_nineteen_digits_and_more_are_integers(digits: int) -> None:
     value = int("9" * digits)
-    for written in (str(value), f"-{value}", f"{value:,}", f"**{value}**"):
-        parsed = parse_answer(f"<answer>{written}</answer>")
-        assert parsed.status == "int" and abs(parsed.value or 0) == value
+    forms: dict[ParsingRule, tuple[str, ...]] = {
+        "paper": (str(value), f"-{value}", f"{value:_}", f"+{value}"),
+        "lenient": (str(value), f"-{value}", f"{value:,}", f"**{value}**"),
+    }
+    for rule, written_forms in forms.items():
+        for written in written_forms:
+            parsed = parse_answer(f"<answer>{written}</answer>", rule=rule)
+            assert parsed.status == "int" and abs(parsed.value or 0) == value
 
 
+@pytest.mark.parametrize("rule", ["paper", "lenient"])
 @pytest.mark.parametrize("digits", [MAX_DIGITS + 1, 5_000, 100_000])
-def test_longer_numbers_are_invalid_and_never_raise(digits: int) -> None:
-    parsed = parse_answer(f"<answer>{'7' * digits}</answer>")
+def test_longer_numbers_are_invalid_and_never_raise(digits: int, rule: ParsingRule) -> None:
+    parsed = parse_answer(f"<answer>{'7' * digits}</answer>", rule=rule)
     assert parsed.status == "invalid" and parsed.value is None
     # leading zeros are not significant
-    assert parse_answer(f"<answer>{'0' * digits}42</answer>").value == 42
+    assert parse_answer(f"<answer>{'0' * digits}42</answer>", rule=rule).value == 42
 
 
 @settings(max_examples=200)
 @given(st.integers(min_value=-(10**MAX_DIGITS - 1), max_value=10**MAX_DIGITS - 1))
 def test_every_integer_up_to_the_bound_round_trips(value: int) -> None:
     assert parse_answer(format_answer(value)).value == value
-    assert parse_answer(f"<answer>{value:,}</answer>").value == value
+    assert parse_answer(format_answer(value), rule="lenient").value == value
+    assert parse_answer(f"<answer>{value:_}</answer>").value == value
+    assert parse_answer(f"<answer>{value:,}</answer>", rule="lenient").value == value
 
 
 # --- correctness: int64 path and exact path agree with the definitions --------------------
@@ -240,7 +249,7 @@ def test_a_right_answer_beyond_int64_is_right() -> None:
     totals = [10**19, 2 * 10**19, 2 * 10**19 - 1]
     replies = [
         "<answer>10000000000000000000</answer>",
-        "<answer>20,000,000,000,000,000,000</answer>",
+        "<answer>20_000_000_000_000_000_000</answer>",
     ]
     answers = [parse_answer(reply) for reply in replies] + [answer(2 * 10**19 - 2)]
     result = turn_correctness(answers, totals)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import numpy as np
 import pytest
+from inspect_ai.model import ModelName, ModelOutput
+from inspect_ai.scorer import Score, Target
+from inspect_ai.solver import TaskState
 
 from evals.frontier import frontier
 from evals.params import ParameterError
 from evals.prompts import WORDS_HEADER, single_turn_prompt
 from evals.single_turn import single_turn
 from scorers.correctness import TurnCorrectness
-from scorers.parsing import parse_answer, parse_answer_list, parse_integer_list
-from scorers.single_turn import block_answers, whole_correct
+from scorers.parsing import ParsingRule, parse_answer, parse_answer_list, parse_integer_list
+from scorers.single_turn import block_answers, single_turn_scorer, whole_correct
 
 
 def metrics(log: Any) -> dict[str, float]:
@@ -41,20 +45,79 @@ def test_integer_lists(content: str, values: list[int] | None) -> None:
     assert parse_integer_list(content) == values
 
 
-def test_one_integer_keeps_grouped_thousands_and_lists_read_tags() -> None:
-    assert parse_answer("<answer>1,234</answer>").value == 1234
+def test_lenient_one_integer_keeps_grouped_thousands_and_lists_read_tags() -> None:
+    assert parse_answer("<answer>1,234</answer>", rule="lenient").value == 1234
     parsed = parse_answer_list("<think><answer>0, 0</answer></think>ok <answer>3, 4</answer>")
     assert parsed.values == [3, 4]
     assert parse_answer_list("no tag").status == "no_answer"
     assert parse_answer_list("<answer>a, b</answer>").status == "invalid"
 
 
-def test_block_answers_match_by_position() -> None:
-    short = block_answers("<answer>5, 6</answer>", 3)
+@pytest.mark.parametrize("rule", ["paper", "lenient"])
+def test_block_answers_match_by_position(rule: ParsingRule) -> None:
+    short = block_answers("<answer>5, 6</answer>", 3, rule)
     assert [a.status for a in short] == ["int", "int", "no_answer"]
-    assert [a.value for a in block_answers("<answer>1, 2, 3, 4</answer>", 3)] == [1, 2, 3]
-    assert {a.status for a in block_answers("<answer>x</answer>", 2)} == {"invalid"}
-    assert block_answers("<answer>1,234</answer>", 1)[0].value == 1234
+    assert [a.value for a in block_answers("<answer>1, 2, 3, 4</answer>", 3, rule)] == [1, 2, 3]
+    assert {a.status for a in block_answers("<answer>x</answer>", 2, rule)} == {
+        "paper": {"invalid", "no_answer"},
+        "lenient": {"invalid"},
+    }[rule]
+
+
+def test_one_block_reads_one_integer_when_lenient_and_the_first_item_by_the_paper() -> None:
+    assert block_answers("<answer>1,234</answer>", 1, "lenient")[0].value == 1234
+    assert block_answers("<answer>1,234</answer>", 1)[0].value == 1
+    assert block_answers("<answer>1_234</answer>", 1)[0].value == 1234
+
+
+def reply_state(completion: str, truths: list[int], **metadata: Any) -> TaskState:
+    state = TaskState(
+        model=ModelName("none/none"),
+        sample_id="s",
+        epoch=1,
+        input=[],
+        messages=[],
+        target=Target([str(total) for total in truths]),
+        metadata=metadata,
+    )
+    state.output = ModelOutput.from_content("none/none", completion)
+    return state
+
+
+def score_reply(completion: str, truths: list[int], *args: Any, **metadata: Any) -> Score:
+    state = reply_state(completion, truths, **metadata)
+    return asyncio.run(single_turn_scorer(*args)(state, state.target))
+
+
+def test_one_bad_item_spoils_only_its_block_by_the_paper_rule() -> None:
+    truths = [3, 8, 12, 20]
+    reply = "<answer>3, eight, 12, 20</answer>"
+    paper = TurnCorrectness.from_value(score_reply(reply, truths).value)
+    assert paper.index.tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert paper.task.tolist() == [1.0, 0.0, 0.0, 0.0]
+    # 12 is not 'eight' + 4: the block after the bad item is turn-wrong, the next turn-right
+    assert paper.turn.tolist() == [1.0, 0.0, 0.0, 1.0]
+    assert score_reply(reply, truths).answer == "3, invalid, 12, 20"
+    lenient = TurnCorrectness.from_value(score_reply(reply, truths, "lenient").value)
+    assert lenient.index.tolist() == [0.0] * 4
+    assert score_reply(reply, truths, "lenient").answer == "invalid, invalid, invalid, invalid"
+
+
+def test_the_scorer_strips_think_blocks_only_for_thinking_samples() -> None:
+    reply = "<think><answer>1, 1</answer></think><answer>3, 8</answer>"
+    index = {
+        mode: TurnCorrectness.from_value(score_reply(reply, [3, 8], mode=mode).value).index
+        for mode in ("plain", "thinking")
+    }
+    assert index["plain"].tolist() == [0.0, 0.0] and index["thinking"].tolist() == [1.0, 1.0]
+    assert TurnCorrectness.from_value(score_reply(reply, [3, 8]).value).index.tolist() == [0, 0]
+    lenient = score_reply(reply, [3, 8], "lenient", mode="plain").value
+    assert TurnCorrectness.from_value(lenient).index.tolist() == [1.0, 1.0]
+
+
+def test_the_scorer_refuses_an_unknown_rule() -> None:
+    with pytest.raises(ValueError, match="parsing must be one of"):
+        single_turn_scorer("strict")  # type: ignore[arg-type]
 
 
 def test_prompt_holds_dictionary_and_every_key_in_one_message() -> None:

@@ -72,36 +72,48 @@ def py_mean_observed(rows: Rows) -> float:
     return total / count if count else math.nan
 
 
-def py_curve_value(task: Rows, picks: Sequence[int], t: int, censored: bool) -> tuple[float, float]:
-    """(surviving, at risk) at turn t over the picked samples (duplicates count twice)."""
-    surviving, at_risk = 0.0, 0.0
-    for i in picks:
-        value = task[i][t]
-        if not censored:
-            surviving += value
-            at_risk += 1.0
-        elif value == value:
-            before = 1.0 if t == 0 else task[i][t - 1]
-            at_risk += before if before == before else 0.0
-            surviving += value
-    return surviving, at_risk
+def py_settled(task: Rows) -> Rows:
+    """Every turn after a row's first failure set to 0, observed or not."""
+    settled = []
+    for row in task:
+        failed, out = False, []
+        for value in row:
+            failed = failed or value == 0.0
+            out.append(0.0 if failed else value)
+        settled.append(out)
+    return settled
 
 
-def py_first_below(
-    task: Rows, picks: Sequence[int], threshold: float, censored: bool, turns: int
-) -> tuple[int, list[float]]:
-    """First turn whose survival is below the threshold (-1 if none), and the curve so far."""
+def py_curve(task: Rows, picks: Sequence[int], turns: int, stop_below: float) -> list[float]:
+    """Kaplan-Meier over the picked rows (duplicates count twice), NaN from the first turn
+    at which nobody is at risk while the curve is above 0; it stops after the first value
+    below ``stop_below``, which is all a horizon needs."""
     curve, value = [], 1.0
     for t in range(turns):
-        surviving, at_risk = py_curve_value(task, picks, t, censored)
-        if censored:
-            value *= surviving / at_risk if at_risk > 0 else 1.0
-        else:
-            value = surviving / at_risk
-        curve.append(value)
+        surviving, at_risk = 0.0, 0.0
+        for i in picks:
+            current = task[i][t]
+            if current == current:
+                before = 1.0 if t == 0 else task[i][t - 1]
+                at_risk += before if before == before else 0.0
+                surviving += current
+        if at_risk > 0:
+            value *= surviving / at_risk
+        curve.append(math.nan if at_risk == 0 and value > 0 else value)
+        if curve[-1] < stop_below - TOLERANCE:
+            break
+    return curve
+
+
+def py_horizon(curve: list[float], steps: list[int], threshold: float) -> tuple[float, bool]:
+    """(the largest step count still at the threshold, censored): the turn before the
+    first one below it, else the last turn known."""
+    before = [0, *steps]
+    for t, value in enumerate(curve):
         if value < threshold - TOLERANCE:
-            return t, curve
-    return -1, curve
+            return float(before[t]), False
+    known = [t for t, value in enumerate(curve) if value == value]
+    return float(before[known[-1] + 1] if known else 0), True
 
 
 def py_percentile(values: list[float], q: float) -> float:
@@ -114,34 +126,40 @@ def py_percentile(values: list[float], q: float) -> float:
 def py_summary(
     task: Rows, turn: Rows, k: int, steps: list[int], picks: list[list[int]]
 ) -> dict[str, float]:
+    task = py_settled(task)
     samples, turns = len(task), len(task[0])
-    censored = any(value != value for row in task for value in row)
     turn_accuracy = py_mean_observed(turn)
     everyone = list(range(samples))
-    _, curve = py_first_below(task, everyone, -math.inf, censored, turns)
+    curve = py_curve(task, everyone, turns, -math.inf)
+    known = [t for t, value in enumerate(curve) if value == value]
     p_step = max(turn_accuracy, 0.0) ** (1.0 / k)
+    observed = sum(1 for row in turn for value in row if value == value)
     result = {
         "turn_accuracy": turn_accuracy,
         "turn1_accuracy": py_mean_observed([row[:1] for row in turn]),
         "task_accuracy": curve[-1],
+        "known_steps": float([0, *steps][known[-1] + 1] if known else 0),
         "full_correct": sum(row[-1] if row[-1] == row[-1] else 0.0 for row in task) / samples,
         "p_step": p_step,
+        "observed_turns": float(observed),
+        "planned_turns": float(samples * turns),
     }
     tail = (1.0 - CONFIDENCE) / 2 * 100
     for threshold in THRESHOLDS:
         label = f"{round(threshold * 100):d}"
-        first = next((t for t, value in enumerate(curve) if value < threshold - TOLERANCE), -1)
-        replicates = []
-        for pick in picks:
-            found, _ = py_first_below(task, pick, threshold, censored, turns)
-            replicates.append(float(steps[found] if found >= 0 else steps[-1]))
-        theory = math.inf if p_step >= 1 else math.log(threshold) / math.log(p_step)
+        value, censored = py_horizon(curve, steps, threshold)
+        replicates = [
+            py_horizon(py_curve(task, pick, turns, threshold), steps, threshold)[0]
+            for pick in picks
+        ]
+        turns_theory = math.log(threshold) / math.log(p_step) / k if p_step < 1 else math.inf
+        theory = k * math.floor(turns_theory + TOLERANCE) if p_step < 1 else math.inf
         result |= {
-            f"horizon_{label}": float(steps[first] if first >= 0 else steps[-1]),
+            f"horizon_{label}": value,
             f"horizon_{label}_low": py_percentile(replicates, tail),
             f"horizon_{label}_high": py_percentile(replicates, 100 - tail),
-            f"horizon_{label}_censored": float(first < 0),
-            f"theory_horizon_{label}": theory,
+            f"horizon_{label}_censored": float(censored),
+            f"theory_horizon_{label}": float(theory),
         }
     return result
 

@@ -27,13 +27,13 @@ def test_suite_system_prompts_are_unchanged(snapshot: dict[str, Any]) -> None:
     for key, expected in snapshot["system"].items():
         name, k, mode = key.split("/")
         dictionary = snapshot["dictionary" if name == "real" else "small"]
-        assert system_prompt(dictionary, int(k), mode) == expected, key
+        assert system_prompt(dictionary, int(k), mode, "suite") == expected, key
 
 
 def test_suite_single_turn_prompts_are_unchanged(snapshot: dict[str, Any]) -> None:
     for key, expected in snapshot["single"].items():
         k, mode = key.split("/")
-        prompt = single_turn_prompt(snapshot["dictionary"], snapshot["keys"], int(k), mode)
+        prompt = single_turn_prompt(snapshot["dictionary"], snapshot["keys"], int(k), mode, "suite")
         assert prompt == expected, key
 
 

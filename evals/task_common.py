@@ -72,7 +72,7 @@ def elicitation(params: HorizonParams) -> Elicitation:
     budget to Anthropic and Google); under ``suite`` effort medium.
     """
     effort, budget, prefer = params.reasoning_effort, params.reasoning_tokens, "budget"
-    if params.layout == "paper" and effort is None and budget is None:
+    if _paper_default(params):
         effort, budget, prefer = PAPER_MULTI_TURN_EFFORT, PAPER_REASONING_TOKENS, "effort"
     return from_prompt_mode(params.mode, effort, budget, params.replay_reasoning, prefer)
 
@@ -82,6 +82,16 @@ def single_turn_elicitation(params: CommonParams) -> Elicitation:
     budget given: under the ``paper`` layout the paper's 32k budget (the authors'
     single-turn setting; OpenAI gets it as effort high); under ``suite`` effort medium."""
     effort, budget = params.reasoning_effort, params.reasoning_tokens
-    if params.layout == "paper" and effort is None and budget is None:
+    if _paper_default(params):
         budget = PAPER_REASONING_TOKENS
     return from_prompt_mode(params.mode, effort, budget)
+
+
+def _paper_default(params: CommonParams) -> bool:
+    """Thinking mode under the paper layout with neither an effort nor a budget given."""
+    return (
+        params.layout == "paper"
+        and params.mode == "thinking"
+        and params.reasoning_effort is None
+        and params.reasoning_tokens is None
+    )

@@ -27,8 +27,11 @@ from evals.dataset import (
     generate_dataset,
     load_dataset_file,
 )
-from evals.horizon import frontier, horizon, self_conditioning, single_turn
+from evals.frontier import frontier
+from evals.horizon import horizon
 from evals.params import ParameterError
+from evals.self_conditioning import self_conditioning
+from evals.single_turn import single_turn
 from scorers.correctness import turn_correctness
 from scorers.parsing import (
     MAX_DIGITS,

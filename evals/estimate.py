@@ -4,8 +4,9 @@
     python -m evals.estimate -T samples=100 -T steps=1000 -T k=10 --input-price 3 --output-price 15
 
 The estimate replays each sample's conversation with every answer right: the same system
-message, user turns and history policy the task uses, replies written as the prompt asks
-(the answer tag; in cot the working lines too). Tokens are counted as 4 characters each,
+message, user turns (with the layout's reminder, if any) and history policy the task uses,
+replies written as the prompt asks (the answer tag; in cot the working too, in the style of
+the layout's example). Tokens are counted as 4 characters each,
 the rule the simulated executor reports, so the estimate matches a simulated run and is an
 approximation for a real tokenizer. A multi-turn run resends the whole history each turn,
 so input grows with the square of the turns; "cacheable" is the part of each request that
@@ -27,7 +28,7 @@ from inspect_ai.model import ChatMessageSystem
 from pydantic import BaseModel
 
 from evals.horizon import horizon
-from evals.prompts import KEY_SEPARATOR, working_lines
+from evals.prompts import DEFAULT_LAYOUT, cot_reply, cot_working, user_text
 from evals.simulated import CHARS_PER_TOKEN, read_conversation
 from scorers.parsing import format_answer, parse_answer
 from solvers.history import history_policy
@@ -70,8 +71,10 @@ def _tokens(chars: int) -> int:
 def estimate_horizon(**task_args: Any) -> TokenEstimate:
     """The estimate for ``horizon(**task_args)``; invalid arguments fail as the task does."""
     task = horizon(**task_args)
-    mode = str(task.metadata.get("mode", "plain")) if task.metadata else "plain"
-    policy = history_policy(str((task.metadata or {}).get("history", "paper")), mode)
+    metadata = task.metadata or {}
+    mode = str(metadata.get("mode", "plain"))
+    layout = str(metadata.get("layout", DEFAULT_LAYOUT))
+    policy = history_policy(str(metadata.get("history", "paper")), mode, layout)
     totals = {"requests": 0, "input": 0, "cacheable": 0, "output": 0, "reasoning": 0}
     samples = 0
     for sample in task.dataset:
@@ -81,12 +84,12 @@ def estimate_horizon(**task_args: Any) -> TokenEstimate:
         dictionary = read_conversation([ChatMessageSystem(content=system)]).dictionary
         history_chars, previous_tokens, total = len(system), 0, 0
         for keys in (sample.metadata or {}).get("turns", []):
-            history_chars += len(KEY_SEPARATOR.join(keys))
+            history_chars += len(user_text(keys, mode, layout))
             request = _tokens(history_chars)
-            work = working_lines(keys, dictionary, total)
+            work = cot_working(keys, dictionary, total, layout)
             total += sum(dictionary[key] for key in keys)
             answer = format_answer(total)
-            reply = "\n".join([*work, answer]) if mode == "cot" else answer
+            reply = cot_reply(work, answer, layout) if mode == "cot" else answer
             reasoning = _tokens(len("\n".join(work))) if mode == "thinking" else 0
             totals["requests"] += 1
             totals["input"] += request

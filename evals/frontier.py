@@ -39,6 +39,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from evals.params import validate_params
+from evals.prompts import DEFAULT_LAYOUT
 from evals.single_turn import SingleTurnParams, single_turn_task
 from scorers.single_turn import whole_correct
 
@@ -62,6 +63,7 @@ def frontier(
     reasoning_tokens: int | None = 32_000,
     max_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """One probe of the frontier search: k keys in one message, reply with their sum.
 
@@ -81,6 +83,8 @@ def frontier(
       reasoning_tokens: Thinking mode: reasoning token budget (the paper's 32,000).
       max_tokens: Output token limit (the paper allowed thinking models 100,000).
       dataset_file: The public dataset or the authors' JSON file.
+      layout: ``paper`` (the authors' prompt structure, default) or ``suite`` (the suite's
+        earlier prompts).
     """
     arguments = dict(locals(), steps=k)  # a probe is one block of k keys
     params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
@@ -111,8 +115,12 @@ class SearchConfig(BaseModel):
     """Extra arguments to ``inspect_ai.eval`` (e.g. max_connections)."""
 
     def signature(self) -> str:
+        """What a logged probe must match to be reused. The layout always counts, at its
+        default when not given, so probes logged before layouts existed (suite prompts,
+        no layout in their signature) are never taken for probes of the paper layout."""
+        task_args = {"layout": DEFAULT_LAYOUT, **self.task_args}
         return json.dumps(
-            {"model": self.model, "model_args": self.model_args, "task_args": self.task_args},
+            {"model": self.model, "model_args": self.model_args, "task_args": task_args},
             sort_keys=True,
             default=str,
         )

@@ -34,6 +34,7 @@ def horizon_k1_plain(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 1, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=1, mode="plain", **locals())
@@ -49,6 +50,7 @@ def horizon_k1_thinking(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 1, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=1, mode="thinking", **locals())
@@ -64,6 +66,7 @@ def horizon_k2_plain(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 2, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=2, mode="plain", **locals())
@@ -79,6 +82,7 @@ def horizon_k2_thinking(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 2, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=2, mode="thinking", **locals())
@@ -94,6 +98,7 @@ def horizon_k5_plain(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 5, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=5, mode="plain", **locals())
@@ -109,6 +114,7 @@ def horizon_k5_thinking(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 5, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=5, mode="thinking", **locals())
@@ -124,6 +130,7 @@ def horizon_k10_plain(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 10, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=10, mode="plain", **locals())
@@ -139,6 +146,7 @@ def horizon_k10_thinking(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """K = 10, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=10, mode="thinking", **locals())

@@ -13,28 +13,35 @@ from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
 from evals.params import HorizonParams, validate_params
-from evals.prompts import system_prompt
+from evals.prompts import system_prompt, turn_reminder
 from evals.samples import execution_dataset
 from evals.task_common import TASK_VERSION, build_data, elicitation, generate_config
 from scorers.execution import execution_scorer
+from solvers.history import history_policy
+from solvers.reminder import with_turn_prefix
 from solvers.thinking import elicit
 from solvers.turn_loop import multi_turn
 from solvers.voting import multi_turn_voting
 
 
 def turn_loop(params: HorizonParams) -> Solver:
-    """The multi-turn loop, with voting or a sliding window when asked for."""
+    """The multi-turn loop, with voting or a sliding window when asked for, and the
+    layout's reminder (if any) before every turn's keys."""
+    policy = history_policy(params.history, params.mode, params.layout)
+    loop: Solver
     if params.votes > 1 or params.window is not None:
-        return multi_turn_voting(
+        loop = multi_turn_voting(
             votes=params.votes,
             window=params.window,
-            history=params.history,
+            history=policy,
             mode=params.mode,
             replay_reasoning=params.replay_reasoning,
         )
-    return multi_turn(
-        history=params.history, mode=params.mode, replay_reasoning=params.replay_reasoning
-    )
+    else:
+        loop = multi_turn(
+            history=policy, mode=params.mode, replay_reasoning=params.replay_reasoning
+        )
+    return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
 
 @task
@@ -55,6 +62,7 @@ def horizon(
     dataset_file: str | None = None,
     votes: int = 1,
     window: int | None = None,
+    layout: str = "paper",
 ) -> Task:
     """Multi-turn long-horizon execution (the paper's main protocol).
 
@@ -70,17 +78,21 @@ def horizon(
       value_min: Smallest dictionary value.
       value_max: Largest dictionary value.
       history: What the model sees of its earlier replies: ``paper`` (answer tag for
-        plain/thinking, whole reply for cot), ``answer`` or ``full``.
+        plain/thinking, whole reply for cot; "No Answer" for a reply with no tag under the
+        paper layout), ``answer`` or ``full``.
       replay_reasoning: Keep returned reasoning in the history.
-      reasoning_effort: Thinking mode: minimal, low, medium (default) or high.
+      reasoning_effort: Thinking mode: minimal, low, medium or high (default: the paper
+        layout's settings, or medium under the suite layout).
       reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
       dataset_file: The public dataset (JSON/JSONL records) or the authors' JSON file.
       votes: Replies sampled per turn, majority vote on the parsed totals (1 = none).
       window: Show only the last ``window`` earlier turns (None keeps the whole history).
+      layout: ``paper`` (the authors' prompt structure and thinking settings, default) or
+        ``suite`` (the suite's earlier prompts and settings).
     """
     params: HorizonParams = validate_params("horizon", HorizonParams, locals())
     data = build_data(params)
-    system = system_prompt(data.dictionary, params.k, params.mode)
+    system = system_prompt(data.dictionary, params.k, params.mode, params.layout)
     return Task(
         dataset=execution_dataset(data, params.k, system, name="long_horizon_execution"),
         solver=elicit(turn_loop(params), elicitation(params)),
@@ -93,6 +105,7 @@ def horizon(
             "steps": params.total_steps,
             "turns": params.total_turns,
             "history": params.history,
+            "layout": params.layout,
             "dictionary_sha256": data.dictionary_sha256(),
         },
     )

@@ -10,7 +10,7 @@ from inspect_ai._util.error import PrerequisiteError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evals.dataset import VALUE_LIMIT, value_too_long
-from evals.prompts import Mode
+from evals.prompts import Layout, Mode
 from solvers.history import HistoryName
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
@@ -28,13 +28,15 @@ class ParameterError(PrerequisiteError):
 
 
 class CommonParams(BaseModel):
-    """What every task of the suite takes: the data, the mode and its reasoning settings."""
+    """What every task of the suite takes: the data, the mode, the prompt layout and the
+    reasoning settings."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     samples: int = Field(ge=1)
     k: int = Field(ge=1)
     mode: Mode
+    layout: Layout = "paper"
     seed: int
     dict_size: int = Field(ge=1)
     value_min: int

@@ -26,11 +26,13 @@ from pydantic import Field, field_validator
 
 from evals.dataset import ExecutionDataset
 from evals.params import CommonParams, HorizonParams, validate_params
-from evals.prompts import system_prompt, working_lines
+from evals.prompts import cot_reply, paper_working, system_prompt, turn_reminder, working_lines
 from evals.samples import execution_sample
 from evals.task_common import TASK_VERSION, build_data, elicitation, generate_config
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
+from solvers.history import history_policy
+from solvers.reminder import with_turn_prefix
 from solvers.rewrite import (
     MAX_OFFSET,
     PAPER_MAX_OFFSET,
@@ -101,12 +103,16 @@ def self_conditioning_dataset(
     return MemoryDataset(samples, name="self_conditioning")
 
 
-def cot_renderer(dictionary: Mapping[str, int]) -> ShownRenderer:
-    """Chain-of-thought history as the model would write it: one line per key from the
-    total shown before, the turn's error (if any) landing in the last addition."""
+def cot_renderer(dictionary: Mapping[str, int], layout: str = "paper") -> ShownRenderer:
+    """Chain-of-thought history as the model would write it, in the working of the layout's
+    example: from the total shown before, the turn's error (if any) landing in the last
+    addition (suite: one line per key) or in the turn's sum (paper: one line a turn)."""
 
     def render(state: TaskState, turn: int, previous: int, value: int) -> str:
         keys = state.metadata["turns"][turn - 1]
+        if layout == "paper":
+            working = [paper_working(keys, dictionary, previous, total=value)]
+            return cot_reply(working, format_answer(value), layout)
         lines = working_lines(keys, dictionary, previous)
         if lines:
             last = dictionary[keys[-1]]
@@ -129,7 +135,9 @@ def induced_errors(
         max_offset=params.max_offset,
         seed=params.seed,
         key_field="instance",
-        render=cot_renderer(dictionary) if params.mode == "cot" and dictionary else None,
+        render=(
+            cot_renderer(dictionary, params.layout) if params.mode == "cot" and dictionary else None
+        ),
     )
 
 
@@ -137,13 +145,14 @@ def self_conditioning_solver(
     params: SelfConditioningParams, dictionary: Mapping[str, int] | None = None
 ) -> Solver:
     synthetic_before = params.target_turn if params.protocol == "target" else 1
-    return rewritten_history(
+    loop = rewritten_history(
         induced_errors(params, dictionary),
         synthetic_before=synthetic_before,
-        history="paper",
+        history=history_policy("paper", params.mode, params.layout),
         mode=params.mode,
         replay_reasoning=params.replay_reasoning,
     )
+    return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
 
 def self_conditioning_task(
@@ -157,7 +166,7 @@ def self_conditioning_task(
     mode's elicitation (as the horizon task sets them)."""
     return Task(
         dataset=self_conditioning_dataset(
-            data, params, system_prompt(data.dictionary, params.k, params.mode)
+            data, params, system_prompt(data.dictionary, params.k, params.mode, params.layout)
         ),
         solver=elicit(self_conditioning_solver(params, data.dictionary), elicitation),
         scorer=self_conditioning_scorer(),
@@ -167,6 +176,7 @@ def self_conditioning_task(
         metadata={
             "k": params.k,
             "mode": params.mode,
+            "layout": params.layout,
             "rates": params.rates,
             "target_turn": params.target_turn,
             "protocol": params.protocol,
@@ -195,6 +205,7 @@ def self_conditioning(
     reasoning_effort: str | None = None,
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """Self-conditioning: accuracy at ``target_turn`` when earlier turns show induced errors.
 
@@ -214,9 +225,12 @@ def self_conditioning(
       value_min: Smallest dictionary value.
       value_max: Largest dictionary value.
       replay_reasoning: Keep returned reasoning in the history (full protocol).
-      reasoning_effort: Thinking mode: minimal, low, medium (default) or high.
+      reasoning_effort: Thinking mode: minimal, low, medium or high (default: the paper
+        layout's settings, or medium under the suite layout).
       reasoning_tokens: Thinking mode: a reasoning token budget instead of an effort.
       dataset_file: The public dataset or the authors' JSON file.
+      layout: ``paper`` (the authors' prompt structure and thinking settings, default) or
+        ``suite`` (the suite's earlier prompts and settings).
     """
     arguments = dict(locals(), rates=list(rates) if isinstance(rates, list | tuple) else [rates])
     params: SelfConditioningParams = validate_params(

@@ -15,10 +15,16 @@ capacity C * exp(spread * z), z standard normal, and every step beyond it drifts
 nonzero offset of one sign, so at p = 1 accuracy at K steps is Phi(ln(C / K) / spread):
 near 1 below C, 0.5 at C, near 0 above. It reads single-turn prompts (dictionary and all
 words in one user message) and answers a list of block totals or one sum, as asked.
+
+It reads both prompt layouts (``evals.prompts``): the paper's (the dictionary one line in
+Python mapping notation after its header, a user turn's keys on its last line, the words
+of a single-turn prompt as a Python list) and the suite's (``word: value`` lines after
+``Dictionary:``). In cot mode it writes its working as the layout's example does.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import math
 import random
@@ -46,14 +52,24 @@ from evals.prompts import (
     BLOCK_PHRASE,
     DICTIONARY_HEADER,
     KEY_SEPARATOR,
+    PAPER_BLOCK_PHRASE,
+    PAPER_COT_PHRASE,
+    PAPER_DICTIONARY_HEADER,
+    PAPER_EACH_WORD_PHRASE,
+    PAPER_WORDS_HEADER,
     WORDS_HEADER,
+    cot_reply,
+    turn_keys,
     working_lines,
+    working_sentence,
 )
 from scorers.parsing import format_answer, format_answer_list, parse_answer
 
 _ENTRY = re.compile(r"^\s*([A-Za-z]+): (-?\d+)\s*$", re.MULTILINE)
 _COT_MARKER = "previous total + value = new total"
 _BLOCK = re.compile(re.escape(BLOCK_PHRASE).replace(re.escape("{k}"), r"(\d+)"))
+_PAPER_BLOCK = re.compile(re.escape(PAPER_BLOCK_PHRASE).replace(re.escape("{k}"), r"(\d+)"))
+_PAPER_WORDS = f"\n{PAPER_WORDS_HEADER}["
 CHARS_PER_TOKEN = 4
 MAX_OFFSET = 10
 
@@ -91,17 +107,76 @@ class Conversation(BaseModel):
     """A single-turn prompt: dictionary and every word in one user message."""
     block: int | None = None
     """Single-turn: report a total after every ``block`` words (None: one sum)."""
+    layout: str = "suite"
+    """The prompt layout read (``paper`` or ``suite``); cot working is written in its style."""
 
 
 def _single_turn_prompt(messages: list[ChatMessage]) -> str | None:
     users = [m.text for m in messages if isinstance(m, ChatMessageUser)]
-    if len(users) == 1 and DICTIONARY_HEADER in users[0] and WORDS_HEADER in users[0]:
-        return users[0]
+    if len(users) != 1 or any(isinstance(m, ChatMessageSystem) for m in messages):
+        return None
+    text = users[0]
+    if PAPER_DICTIONARY_HEADER in text and _PAPER_WORDS in text:
+        return text
+    if DICTIONARY_HEADER in text and WORDS_HEADER in text:
+        return text
     return None
 
 
+def _line_after(text: str, header: str) -> str:
+    """The rest of the line that starts at the last ``header`` (the line after it when the
+    header ends its own line)."""
+    start = text.rfind(header) + len(header)
+    if text.startswith("\n", start):
+        start += 1
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def python_literal(text: str) -> Any:
+    """A Python literal as a model would read it (a mapping or a list of words)."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (SyntaxError, ValueError):
+        return None
+
+
+def paper_dictionary(text: str) -> dict[str, int]:
+    """The dictionary of a paper-layout prompt: the mapping on the line after the last
+    dictionary header (the worked example's comes before it)."""
+    mapping = python_literal(_line_after(text, PAPER_DICTIONARY_HEADER))
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(word): value for word, value in mapping.items() if isinstance(value, int)}
+
+
+def read_paper_single_turn(text: str) -> Conversation:
+    """The dictionary, words and block size of a paper-layout single-turn prompt."""
+    words_at = text.rfind(_PAPER_WORDS) + len(_PAPER_WORDS) - 1  # at the list's "["
+    listed = python_literal(text[words_at:].split("\n", 1)[0])
+    keys = [str(key) for key in listed] if isinstance(listed, list) else []
+    instructions = text.split("\n\n", 1)[0]
+    block = _PAPER_BLOCK.search(instructions)
+    every: int | None = None  # one sum
+    if block:
+        every = int(block.group(1))
+    elif PAPER_EACH_WORD_PHRASE in instructions:
+        every = 1
+    return Conversation(
+        dictionary=paper_dictionary(text),
+        turns=[keys],
+        shown_answers=[],
+        cot=PAPER_COT_PHRASE in instructions,
+        single_turn=True,
+        block=every,
+        layout="paper",
+    )
+
+
 def read_single_turn(text: str) -> Conversation:
-    """The dictionary, words and block size of a single-turn prompt."""
+    """The dictionary, words and block size of a single-turn prompt (either layout)."""
+    if PAPER_DICTIONARY_HEADER in text:
+        return read_paper_single_turn(text)
     header = text.rfind(DICTIONARY_HEADER)
     words_at = text.rfind(WORDS_HEADER)
     dictionary = {word: int(value) for word, value in _ENTRY.findall(text[header:words_at])}
@@ -125,14 +200,23 @@ _MEMO = 1 << 16
 
 @lru_cache(maxsize=64)
 def _system_dictionary(system: str) -> tuple[tuple[str, int], ...]:
+    if PAPER_DICTIONARY_HEADER in system:
+        return tuple(paper_dictionary(system).items())
     header = system.rfind(DICTIONARY_HEADER)
     dictionary_text = system[header:] if header >= 0 else system
     return tuple((word, int(value)) for word, value in _ENTRY.findall(dictionary_text))
 
 
+def system_layout(system: str) -> tuple[str, bool]:
+    """The layout of a multi-turn system message and whether it asks for working (cot)."""
+    if PAPER_DICTIONARY_HEADER in system:
+        return "paper", PAPER_COT_PHRASE in system
+    return "suite", _COT_MARKER in system
+
+
 @lru_cache(maxsize=_MEMO)
 def _turn_keys(text: str) -> tuple[str, ...]:
-    return tuple(key.strip() for key in text.split(KEY_SEPARATOR.strip()) if key.strip())
+    return tuple(turn_keys(text))
 
 
 @lru_cache(maxsize=_MEMO)
@@ -148,9 +232,10 @@ def read_conversation(messages: list[ChatMessage]) -> Conversation:
     dictionary = dict(_system_dictionary(system))
     turns = [list(_turn_keys(m.text)) for m in messages if isinstance(m, ChatMessageUser)]
     shown = [_shown_value(m.text) for m in messages if isinstance(m, ChatMessageAssistant)]
+    layout, cot = system_layout(system)
     # Built from parsed parts, so validation (linear in the history) is skipped.
     return Conversation.model_construct(
-        dictionary=dictionary, turns=turns, shown_answers=shown, cot=_COT_MARKER in system
+        dictionary=dictionary, turns=turns, shown_answers=shown, cot=cot, layout=layout
     )
 
 
@@ -192,6 +277,7 @@ def simulate_reply(
         )
         drift = draw.choice([-1, 1])
     totals: list[int] = []
+    read: list[int] = []
     for step, key in enumerate(keys, start=1):
         value = conversation.dictionary.get(key, 0)
         if step > capacity:
@@ -199,9 +285,12 @@ def simulate_reply(
         elif rng.random() < error:
             value += rng.choice([o for o in range(-MAX_OFFSET, MAX_OFFSET + 1) if o != 0])
         believed[key] = value
+        read.append(value)
         working.extend(working_lines([key], believed, total))
         total += value
         totals.append(total)
+    if conversation.layout == "paper" and keys:
+        working = [working_sentence(keys, read, previous)]
     block = conversation.block if conversation.single_turn else None
     if block is not None and block < len(totals):
         ends = [*range(block - 1, len(totals) - 1, block), len(totals) - 1]
@@ -288,7 +377,7 @@ class SimulatedExecutor(ModelAPI):
                 ContentText(text=reply.text),
             ]
         elif conversation.cot:
-            content = "\n".join([*reply.working, reply.text])
+            content = cot_reply(reply.working, reply.text, conversation.layout)
         else:
             content = reply.text
         output = ModelOutput.from_content(self.model_name, content)

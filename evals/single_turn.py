@@ -19,12 +19,19 @@ from evals.dataset import ExecutionDataset, Instance
 from evals.params import CommonParams, ParameterError, validate_params
 from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
-from evals.task_common import PAPER_TEMPERATURE, PAPER_TOP_P, TASK_VERSION, build_data
+from evals.task_common import (
+    PAPER_REASONING_TOKENS,
+    PAPER_TEMPERATURE,
+    PAPER_TOP_P,
+    TASK_VERSION,
+    build_data,
+    single_turn_elicitation,
+)
 from scorers.single_turn import single_turn_scorer
-from solvers.thinking import Elicitation, elicit, from_prompt_mode
+from solvers.thinking import Elicitation, elicit
 
-FRONTIER_REASONING_TOKENS = 32_000
-"""The paper's reasoning budget for frontier models."""
+FRONTIER_REASONING_TOKENS = PAPER_REASONING_TOKENS
+"""The paper's reasoning budget for frontier models (the ``frontier`` task's default)."""
 PAPER_THINKING_MAX_TOKENS = 100_000
 """The paper's output limit for thinking models (pass ``max_tokens`` to use it)."""
 
@@ -48,7 +55,7 @@ class SingleTurnParams(CommonParams):
         return -(-self.steps // self.k)
 
     def elicitation(self) -> Elicitation:
-        return from_prompt_mode(self.mode, self.reasoning_effort, self.reasoning_tokens)
+        return single_turn_elicitation(self)
 
     def data(self, task: str = "single_turn") -> tuple[ExecutionDataset, list[Instance]]:
         """The dataset and its instances ``first_sample`` .. ``first_sample + samples - 1``,
@@ -71,11 +78,15 @@ class SingleTurnParams(CommonParams):
         return data, chosen[: self.samples]
 
 
-def single_turn_sample(instance: Instance, dictionary: dict[str, int], k: int, mode: str) -> Sample:
-    """One sample: the whole task in one user message, the true total after each block."""
+def single_turn_sample(
+    instance: Instance, dictionary: dict[str, int], k: int, mode: str, layout: str = "paper"
+) -> Sample:
+    """One sample: the whole task in one user message (both layouts, as in the authors'
+    code), the true total after each block."""
+    prompt = single_turn_prompt(dictionary, instance.keys, k, mode, layout)
     return Sample(
         id=instance.id,
-        input=[ChatMessageUser(content=single_turn_prompt(dictionary, instance.keys, k, mode))],
+        input=[ChatMessageUser(content=prompt)],
         target=[str(total) for total in turn_totals(instance, k)],
         metadata={
             "instance": instance.id,
@@ -94,7 +105,10 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
     config = GenerateConfig(
         temperature=PAPER_TEMPERATURE, top_p=PAPER_TOP_P, max_tokens=params.max_tokens
     ).merge(elicitation.generic_config())
-    samples = [single_turn_sample(i, data.dictionary, params.k, params.mode) for i in instances]
+    samples = [
+        single_turn_sample(i, data.dictionary, params.k, params.mode, params.layout)
+        for i in instances
+    ]
     return Task(
         dataset=MemoryDataset(samples, name=name),
         solver=elicit(generate(), elicitation),
@@ -107,6 +121,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
             "blocks": params.blocks,
             "shape": "sum" if params.blocks == 1 else "block_totals",
             "mode": params.mode,
+            "layout": params.layout,
             "first_sample": params.first_sample,
             "dictionary_sha256": data.dictionary_sha256(),
         },
@@ -128,6 +143,7 @@ def single_turn(
     reasoning_tokens: int | None = None,
     max_tokens: int | None = None,
     dataset_file: str | None = None,
+    layout: str = "paper",
 ) -> Task:
     """Single-turn execution: the dictionary and all keys in one message, one reply.
 
@@ -143,9 +159,12 @@ def single_turn(
       value_min: Smallest dictionary value.
       value_max: Largest dictionary value.
       reasoning_effort: Thinking mode: minimal, low, medium or high.
-      reasoning_tokens: Thinking mode: a reasoning token budget.
+      reasoning_tokens: Thinking mode: a reasoning token budget (default: 32,000 under the
+        paper layout, effort medium under the suite layout).
       max_tokens: Output token limit (the paper allowed thinking models 100,000).
       dataset_file: The public dataset or the authors' JSON file.
+      layout: ``paper`` (the authors' prompt structure, default) or ``suite`` (the
+        suite's earlier prompts).
     """
     params: SingleTurnParams = validate_params("single_turn", SingleTurnParams, locals())
     return single_turn_task(params, name="single_turn_execution")

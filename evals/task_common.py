@@ -18,11 +18,16 @@ from evals.dataset import (
     generate_dataset,
     load_dataset_file,
 )
-from evals.params import HorizonParams, ParameterError
+from evals.params import CommonParams, HorizonParams, ParameterError, ReasoningEffort
 from solvers.thinking import Elicitation, from_prompt_mode
 
 PAPER_TEMPERATURE = 0.6
 PAPER_TOP_P = 0.95
+PAPER_REASONING_TOKENS = 32_000
+"""The paper's reasoning budget for frontier models. The authors' single-turn requests
+sent it to OpenRouter as ``reasoning.max_tokens``."""
+PAPER_MULTI_TURN_EFFORT: ReasoningEffort = "high"
+"""What the authors' multi-turn requests sent OpenRouter instead: ``reasoning.effort``."""
 TASK_VERSION = "2-A"
 
 
@@ -60,7 +65,33 @@ def generate_config(params: HorizonParams) -> GenerateConfig:
 
 def elicitation(params: HorizonParams) -> Elicitation:
     """The task's mode as an elicitation; its per-provider settings are added at generate
-    time by :func:`solvers.thinking.elicit`."""
-    return from_prompt_mode(
-        params.mode, params.reasoning_effort, params.reasoning_tokens, params.replay_reasoning
+    time by :func:`solvers.thinking.elicit`.
+
+    Thinking mode with neither an effort nor a budget given: under the ``paper`` layout the
+    authors' multi-turn settings (effort high to OpenAI and OpenRouter, the paper's 32k
+    budget to Anthropic and Google); under ``suite`` effort medium.
+    """
+    effort, budget, prefer = params.reasoning_effort, params.reasoning_tokens, "budget"
+    if _paper_default(params):
+        effort, budget, prefer = PAPER_MULTI_TURN_EFFORT, PAPER_REASONING_TOKENS, "effort"
+    return from_prompt_mode(params.mode, effort, budget, params.replay_reasoning, prefer)
+
+
+def single_turn_elicitation(params: CommonParams) -> Elicitation:
+    """The elicitation of a single-turn task. Thinking mode with neither an effort nor a
+    budget given: under the ``paper`` layout the paper's 32k budget (the authors'
+    single-turn setting; OpenAI gets it as effort high); under ``suite`` effort medium."""
+    effort, budget = params.reasoning_effort, params.reasoning_tokens
+    if _paper_default(params):
+        budget = PAPER_REASONING_TOKENS
+    return from_prompt_mode(params.mode, effort, budget)
+
+
+def _paper_default(params: CommonParams) -> bool:
+    """Thinking mode under the paper layout with neither an effort nor a budget given."""
+    return (
+        params.layout == "paper"
+        and params.mode == "thinking"
+        and params.reasoning_effort is None
+        and params.reasoning_tokens is None
     )

@@ -8,8 +8,9 @@ in different ways, so the same mode becomes different request settings:
   (:func:`effort_for_budget`).
 - Anthropic and Google take a token budget (``budget_tokens`` / ``thinking_budget``), or an
   effort that Inspect converts into one.
-- OpenRouter takes one of the two (``reasoning.max_tokens`` or ``reasoning.effort``);
-  ``none`` is sent as effort ``none``, which switches reasoning off.
+- OpenRouter takes one of the two (``reasoning.max_tokens`` or ``reasoning.effort``; the
+  budget when both are set, unless ``prefer="effort"``); ``none`` is sent as effort
+  ``none``, which switches reasoning off.
 - Open models behind vLLM, SGLang or another OpenAI-compatible server switch thinking in
   the chat template: ``extra_body.chat_template_kwargs`` gets ``enable_thinking`` (Qwen3
   style) and ``thinking`` (DeepSeek V3.1 style). Those servers enforce no reasoning budget;
@@ -93,6 +94,10 @@ class Elicitation(BaseModel):
     """Thinking mode: a reasoning token budget; wins over ``effort`` where both exist."""
     replay: bool = False
     """Send earlier turns' reasoning back to the model."""
+    prefer: Literal["budget", "effort"] = "budget"
+    """With both an effort and a budget: which one OpenRouter (which takes either) receives
+    and the generic settings carry. OpenAI always receives the effort, Anthropic and
+    Google the budget."""
 
     @model_validator(mode="after")
     def _check(self) -> Elicitation:
@@ -122,8 +127,13 @@ class Elicitation(BaseModel):
         history = GenerateConfig(reasoning_history="all" if self.replay else "none")
         if self.mode != "thinking":
             return history
+        if self._effort_first():
+            return history.merge(GenerateConfig(reasoning_effort=self.effort))
         effort = self.effort or (DEFAULT_EFFORT if self.budget is None else None)
         return history.merge(GenerateConfig(reasoning_effort=effort, reasoning_tokens=self.budget))
+
+    def _effort_first(self) -> bool:
+        return self.prefer == "effort" and self.effort is not None
 
     def config_for(self, model: str) -> GenerateConfig:
         """The settings a request to ``model`` (``provider/name``) needs for this mode."""
@@ -140,7 +150,7 @@ class Elicitation(BaseModel):
             if family == "openrouter":
                 return history.merge(GenerateConfig(reasoning_effort="none"))
             return history
-        if family == "openai":
+        if family == "openai" or (family == "openrouter" and self._effort_first()):
             return history.merge(GenerateConfig(reasoning_effort=self._effort()))
         if family in ("anthropic", "google", "openrouter") and self.budget is not None:
             return history.merge(GenerateConfig(reasoning_tokens=self.budget))
@@ -234,6 +244,7 @@ def from_prompt_mode(
     effort: str | None = None,
     budget: int | None = None,
     replay: bool = False,
+    prefer: str = "budget",
 ) -> Elicitation:
     """The elicitation for a suite prompt mode (``plain``/``cot``/``thinking``); an effort
     or budget given with a non-thinking mode is ignored, as the tasks always did."""
@@ -244,5 +255,6 @@ def from_prompt_mode(
             "effort": effort if thinking else None,
             "budget": budget if thinking else None,
             "replay": replay,
+            "prefer": prefer,
         }
     )

@@ -26,6 +26,7 @@ from inspect_ai.util import StoreModel, store_as
 from pydantic import BaseModel, Field
 
 from scorers.parsing import AnswerParser
+from solvers.history import HistoryPolicy
 from solvers.turn_loop import default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
@@ -121,7 +122,7 @@ def multi_turn_voting(
     votes: int = 1,
     vote_seed: int = 0,
     window: int | None = None,
-    history: str = "paper",
+    history: str | HistoryPolicy = "paper",
     mode: str = "plain",
     replay_reasoning: bool = False,
     parser: AnswerParser | None = None,

@@ -84,6 +84,8 @@ CASES: dict[str, Case] = {
     "budget zero": Case("horizon", {"reasoning_tokens": 0}, "'reasoning_tokens'"),
     "replay text": Case("horizon", {"replay_reasoning": "yes"}, "'replay_reasoning'"),
     "seed text": Case("horizon", {"seed": "x"}, "'seed'"),
+    "layout unknown": Case("horizon", {"layout": "protocol"}, "'layout'"),
+    "layout not text": Case("horizon", {"layout": 1}, "'layout'"),
     # self-conditioning and single-turn parameters
     "rate above one": Case("self_conditioning", {"rates": [0.5, 1.5]}, "rate"),
     "rates repeat": Case("self_conditioning", {"rates": [0.5, 0.5]}, "repeat"),
@@ -95,6 +97,9 @@ CASES: dict[str, Case] = {
     "single value too long": Case("single_turn", {"value_max": 10**600}, "'value_max'"),
     "single steps zero": Case("single_turn", {"steps": 0}, "'steps'"),
     "frontier k zero": Case("frontier", {"k": 0}, "'k'"),
+    "self-conditioning layout": Case("self_conditioning", {"layout": "Paper"}, "'layout'"),
+    "single layout": Case("single_turn", {"layout": "suite "}, "'layout'"),
+    "frontier layout": Case("frontier", {"layout": "fancy"}, "'layout'"),
     # dataset files
     "file missing": Case("horizon", {}, "does not exist", missing),
     "file is a folder": Case("horizon", {}, "does not exist", folder),

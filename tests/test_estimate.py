@@ -23,9 +23,12 @@ def recorded_tokens(log: Any) -> tuple[int, int, int]:
     return inputs, outputs, reasoning
 
 
+@pytest.mark.parametrize("layout", ["paper", "suite"])
 @pytest.mark.parametrize("mode", ["plain", "cot", "thinking"])
-def test_estimate_is_within_ten_percent_of_a_simulated_run(run_eval: Any, mode: str) -> None:
-    arguments: dict[str, Any] = {"samples": 3, "turns": 25, "k": 2, "mode": mode}
+def test_estimate_is_within_ten_percent_of_a_simulated_run(
+    run_eval: Any, mode: str, layout: str
+) -> None:
+    arguments: dict[str, Any] = {"samples": 3, "turns": 25, "k": 2, "mode": mode, "layout": layout}
     # p = 0.9: wrong totals change answer lengths and cot working, unlike the estimate
     log = run_eval(horizon(**arguments), model_args={"p": 0.9, "seed": 3})
     inputs, outputs, reasoning = recorded_tokens(log)
@@ -37,8 +40,12 @@ def test_estimate_is_within_ten_percent_of_a_simulated_run(run_eval: Any, mode: 
     assert (estimate.reasoning_tokens > 0) == (mode == "thinking")
 
 
-def test_estimate_is_exact_when_every_answer_is_right(run_eval: Any) -> None:
-    arguments: dict[str, Any] = {"samples": 2, "turns": 12, "k": 3, "mode": "cot"}
+@pytest.mark.parametrize("layout", ["paper", "suite"])
+@pytest.mark.parametrize("mode", ["plain", "cot"])
+def test_estimate_is_exact_when_every_answer_is_right(
+    run_eval: Any, mode: str, layout: str
+) -> None:
+    arguments: dict[str, Any] = {"samples": 2, "turns": 12, "k": 3, "mode": mode, "layout": layout}
     log = run_eval(horizon(**arguments), model_args={"p": 1.0})
     estimate = estimate_horizon(**arguments)
     assert (estimate.input_tokens, estimate.output_tokens, 0) == recorded_tokens(log)

@@ -48,6 +48,9 @@ def test_the_file_holds_one_task_per_cell_sharing_the_task_arguments() -> None:
         assert task.metadata is not None and task.metadata["steps"] == 20
         assert task.name == f"horizon_k{task.metadata['k']}_{task.metadata['mode']}"
         assert len(task.dataset) == 3
+        assert task.metadata["layout"] == "paper"  # the paper's layout by default
+    suite = load_tasks(["evals/grid.py"], {"samples": 1, "steps": 2, "layout": "suite"})
+    assert {t.metadata["layout"] for t in suite} == {"suite"}  # type: ignore[index]
 
 
 @pytest.mark.usefixtures("in_repository")

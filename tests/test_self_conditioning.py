@@ -342,11 +342,15 @@ def test_a_single_rate_from_the_command_line_is_accepted() -> None:
     assert task.metadata is not None and task.metadata["rates"] == [0.5]
 
 
-def test_cot_synthetic_turns_show_working_that_reaches_the_shown_total(run_eval: Any) -> None:
-    """In cot mode the history looks like the model's own: working lines from the total
-    shown before, ending at the (always wrong, at rate 1) shown total."""
+@pytest.mark.parametrize("layout", ["paper", "suite"])
+def test_cot_synthetic_turns_show_working_that_reaches_the_shown_total(
+    run_eval: Any, layout: str
+) -> None:
+    """In cot mode the history looks like the model's own: working from the total shown
+    before, ending at the (always wrong, at rate 1) shown total, written as the layout's
+    example writes it (paper: one line a turn; suite: one line a key)."""
     log = run_eval(
-        self_conditioning(samples=1, rates=[1.0], target_turn=5, k=2, mode="cot"),
+        self_conditioning(samples=1, rates=[1.0], target_turn=5, k=2, mode="cot", layout=layout),
         model_args={"p": 1.0},
     )
     sample = log.samples[0]
@@ -358,9 +362,15 @@ def test_cot_synthetic_turns_show_working_that_reaches_the_shown_total(run_eval:
     assert len(injected) == 4
     previous = 0
     for message, truth in zip(injected, sample.target, strict=False):
-        *lines, tag = message.text.splitlines()
-        shown = parse_answer(tag).value
+        shown = parse_answer(message.text).value
         assert shown is not None and shown != int(truth)
-        assert len(lines) == 2 and lines[0].split("; ")[1].startswith(f"{previous} + ")
-        assert int(lines[-1].rsplit(" = ", 1)[1]) == shown
+        if layout == "paper":
+            working, tag = message.text.split(". <answer>")
+            addition = working.split(", so ")[1]
+            assert addition.startswith(f"{previous} ") and addition.endswith(f" = {shown}")
+            assert "\n" not in message.text
+        else:
+            *lines, tag = message.text.splitlines()
+            assert len(lines) == 2 and lines[0].split("; ")[1].startswith(f"{previous} + ")
+            assert int(lines[-1].rsplit(" = ", 1)[1]) == shown
         previous = shown

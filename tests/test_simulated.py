@@ -17,7 +17,7 @@ from inspect_ai.model import (
 )
 
 from evals.dataset import DatasetConfig, generate_dataset
-from evals.prompts import system_prompt
+from evals.prompts import system_prompt, user_text
 from evals.simulated import SimulatedExecutor
 from scorers.correctness import turn_correctness
 from scorers.metrics import cumulative_steps, horizon_estimate, theoretical_horizon
@@ -87,11 +87,19 @@ def test_modes_cot_and_thinking() -> None:
     cot = reply(
         executor(p=1.0),
         [
-            ChatMessageSystem(content=system_prompt(dictionary, 2, "cot")),
+            ChatMessageSystem(content=system_prompt(dictionary, 2, "cot", "suite")),
             ChatMessageUser(content="alpha, bravo"),
         ],
     )
     assert "alpha = 3; 0 + 3 = 3" in cot.completion and parse_answer(cot.completion).value == -1
+    paper = reply(
+        executor(p=1.0),
+        [
+            ChatMessageSystem(content=system_prompt(dictionary, 2, "cot", "paper")),
+            ChatMessageUser(content=user_text(["alpha", "bravo"], "cot", "paper")),
+        ],
+    )
+    assert paper.completion == "alpha is 3 and bravo is -4, so 0 + 3 - 4 = -1. <answer>-1</answer>"
     thinking = reply(
         executor(p=1.0),
         [

@@ -122,10 +122,11 @@ def test_the_scorer_refuses_an_unknown_rule() -> None:
 
 def test_prompt_holds_dictionary_and_every_key_in_one_message() -> None:
     keys = ["apple", "pear", "apple", "grape", "melon"]
-    text = single_turn_prompt({"apple": 3, "pear": -4, "grape": 9, "melon": 1}, keys, 2, "plain")
+    dictionary = {"apple": 3, "pear": -4, "grape": 9, "melon": 1}
+    text = single_turn_prompt(dictionary, keys, 2, "plain", "suite")
     assert text.rstrip().endswith(f"{WORDS_HEADER}\napple, pear, apple, grape, melon")
     assert "apple: 3" in text and "After every 2 words" in text and "3 running totals" in text
-    one = single_turn_prompt({"apple": 3}, ["apple"] * 4, 4, "plain")
+    one = single_turn_prompt({"apple": 3}, ["apple"] * 4, 4, "plain", "suite")
     assert "sum of the values" in one and "After every" not in one
 
 

@@ -16,6 +16,7 @@ from inspect_ai.model import GenerateConfig
 
 from evals.frontier import frontier
 from evals.horizon import horizon
+from evals.single_turn import single_turn
 from solvers.thinking import Elicitation, effort_for_budget, from_prompt_mode, provider_family
 
 ANSWER = "<answer>7</answer>"
@@ -282,3 +283,108 @@ def test_modes_and_generic_settings() -> None:
     assert Elicitation(mode="cot").prompt_addition() != Elicitation().prompt_addition()
     with pytest.raises(ValueError, match="needs mode 'thinking'"):
         Elicitation(mode="cot", effort="high")
+
+
+def run_task(task: Any, model: str, base_url: str | None, tmp_path: Any) -> Any:
+    log = eval(task, model=model, model_base_url=base_url, display="none", log_dir=str(tmp_path))[0]
+    assert log.status == "success", log.error
+    assert log.samples[0].error is None, log.samples[0].error
+    return log.samples[0]
+
+
+def paper_and_suite_tasks(kind: str, layout: str) -> Any:
+    if kind == "multi-turn":
+        return horizon(samples=1, turns=1, mode="thinking", layout=layout)
+    return single_turn(samples=1, steps=3, k=1, mode="thinking", layout=layout)
+
+
+# What a thinking request carries with neither an effort nor a budget given, per provider:
+# under the paper layout the authors' settings (multi-turn: OpenRouter reasoning.effort high;
+# single-turn: reasoning.max_tokens 32000; the paper's 32k budget where a provider takes a
+# budget, effort high where it takes an effort); under the suite layout effort medium.
+PROVIDERS: dict[str, tuple[str, bool]] = {
+    "openai": ("openai/gpt-5", True),
+    "anthropic": ("anthropic/claude-sonnet-4-20250514", False),
+    "google": ("google/gemini-2.5-pro", False),
+    "openrouter": ("openrouter/deepseek/deepseek-r1", True),
+    "vllm": ("vllm/Qwen/Qwen3-8B", True),
+}
+EXPECTED: dict[tuple[str, str, str], Any] = {
+    ("openai", "paper", "multi-turn"): "high",
+    ("openai", "paper", "single-turn"): "high",
+    ("openai", "suite", "multi-turn"): "medium",
+    ("anthropic", "paper", "multi-turn"): 32000,
+    ("anthropic", "paper", "single-turn"): 32000,
+    ("google", "paper", "multi-turn"): 32000,
+    ("google", "paper", "single-turn"): 32000,
+    ("openrouter", "paper", "multi-turn"): {"effort": "high"},
+    ("openrouter", "paper", "single-turn"): {"max_tokens": 32000},
+    ("openrouter", "suite", "multi-turn"): {"effort": "medium"},
+    ("openrouter", "suite", "single-turn"): {"effort": "medium"},
+    ("vllm", "paper", "multi-turn"): {"enable_thinking": True, "thinking": True},
+    ("vllm", "paper", "single-turn"): {"enable_thinking": True, "thinking": True},
+}
+
+
+def sent(provider: str, body: dict[str, Any]) -> Any:
+    """The reasoning setting a request body carries, in the provider's own field."""
+    if provider == "openai":
+        return body["reasoning"]["effort"]
+    if provider == "anthropic":
+        return body["thinking"]["budget_tokens"]
+    if provider == "google":
+        return body["generationConfig"]["thinkingConfig"]["thinking_budget"]
+    if provider == "openrouter":
+        return body["reasoning"]
+    return body["chat_template_kwargs"]
+
+
+@pytest.mark.parametrize(("provider", "layout", "kind"), list(EXPECTED))
+def test_thinking_settings_per_provider_and_layout(
+    server: str, tmp_path: Any, provider: str, layout: str, kind: str
+) -> None:
+    if provider == "google" and importlib.util.find_spec("google") is None:
+        pytest.skip("needs google-genai")
+    model, v1 = PROVIDERS[provider]
+    run_task(paper_and_suite_tasks(kind, layout), model, f"{server}/v1" if v1 else server, tmp_path)
+    body = generation_requests()[-1]
+    assert sent(provider, body) == EXPECTED[(provider, layout, kind)]
+    if provider == "openrouter":
+        assert "max_tokens" not in body["reasoning"] or "effort" not in body["reasoning"]
+
+
+def test_suite_layout_keeps_anthropic_on_an_effort(server: str, tmp_path: Any) -> None:
+    """Under the suite layout Anthropic gets effort medium, which Inspect turns into a
+    budget of its own; the paper layout sends the paper's 32k instead."""
+    budgets = {}
+    for layout in ("paper", "suite"):
+        task = horizon(samples=1, turns=1, mode="thinking", layout=layout)
+        run_task(task, PROVIDERS["anthropic"][0], server, tmp_path)
+        budgets[layout] = generation_requests()[-1]["thinking"]["budget_tokens"]
+    assert budgets["paper"] == 32000 and budgets["suite"] != 32000
+
+
+@pytest.mark.parametrize("layout", ["paper", "suite"])
+def test_no_thinking_is_the_same_in_both_layouts(server: str, tmp_path: Any, layout: str) -> None:
+    run_task(
+        horizon(samples=1, turns=1, mode="plain", layout=layout),
+        PROVIDERS["openrouter"][0],
+        f"{server}/v1",
+        tmp_path,
+    )
+    assert generation_requests()[-1]["reasoning"] == {"effort": "none"}
+
+
+def test_paper_thinking_settings_are_recorded(server: str, tmp_path: Any) -> None:
+    sample = run_task(
+        horizon(samples=1, turns=1, mode="thinking"),
+        PROVIDERS["openrouter"][0],
+        f"{server}/v1",
+        tmp_path,
+    )
+    assert reasoning_log(sample)["settings"]["reasoning_effort"] == "high"
+    elicitation = Elicitation(mode="thinking", effort="high", budget=32000, prefer="effort")
+    assert elicitation.generic_config().reasoning_tokens is None
+    assert elicitation.config_for("openai/gpt-5").reasoning_effort == "high"
+    assert elicitation.config_for("anthropic/claude-sonnet-4-5").reasoning_tokens == 32000
+    assert elicitation.config_for("google/gemini-2.5-pro").reasoning_tokens == 32000

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from evals.params import validate_params
 from evals.prompts import DEFAULT_LAYOUT
 from evals.single_turn import SingleTurnParams, single_turn_task
+from scorers.parsing import DEFAULT_PARSING
 from scorers.single_turn import whole_correct
 
 Verdict = Literal["pass", "fail"]
@@ -64,6 +65,7 @@ def frontier(
     max_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """One probe of the frontier search: k keys in one message, reply with their sum.
 
@@ -85,6 +87,8 @@ def frontier(
       dataset_file: The public dataset or the authors' JSON file.
       layout: ``paper`` (the authors' prompt structure, default) or ``suite`` (the suite's
         earlier prompts).
+      parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
+        Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
     arguments = dict(locals(), steps=k)  # a probe is one block of k keys
     params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
@@ -115,10 +119,11 @@ class SearchConfig(BaseModel):
     """Extra arguments to ``inspect_ai.eval`` (e.g. max_connections)."""
 
     def signature(self) -> str:
-        """What a logged probe must match to be reused. The layout always counts, at its
-        default when not given, so probes logged before layouts existed (suite prompts,
-        no layout in their signature) are never taken for probes of the paper layout."""
-        task_args = {"layout": DEFAULT_LAYOUT, **self.task_args}
+        """What a logged probe must match to be reused. The layout and the parsing rule
+        always count, at their defaults when not given, so probes logged before they
+        existed (suite prompts, lenient parsing) are never taken for probes of the paper's
+        way."""
+        task_args = {"layout": DEFAULT_LAYOUT, "parsing": DEFAULT_PARSING, **self.task_args}
         return json.dumps(
             {"model": self.model, "model_args": self.model_args, "task_args": task_args},
             sort_keys=True,

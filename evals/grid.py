@@ -35,6 +35,7 @@ def horizon_k1_plain(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 1, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=1, mode="plain", **locals())
@@ -51,6 +52,7 @@ def horizon_k1_thinking(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 1, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=1, mode="thinking", **locals())
@@ -67,6 +69,7 @@ def horizon_k2_plain(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 2, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=2, mode="plain", **locals())
@@ -83,6 +86,7 @@ def horizon_k2_thinking(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 2, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=2, mode="thinking", **locals())
@@ -99,6 +103,7 @@ def horizon_k5_plain(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 5, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=5, mode="plain", **locals())
@@ -115,6 +120,7 @@ def horizon_k5_thinking(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 5, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=5, mode="thinking", **locals())
@@ -131,6 +137,7 @@ def horizon_k10_plain(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 10, plain (parameters as in ``evals/horizon``)."""
     return horizon(k=10, mode="plain", **locals())
@@ -147,6 +154,7 @@ def horizon_k10_thinking(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """K = 10, thinking (parameters as in ``evals/horizon``)."""
     return horizon(k=10, mode="thinking", **locals())

@@ -15,7 +15,13 @@ from inspect_ai.solver import Solver
 from evals.params import HorizonParams, validate_params
 from evals.prompts import system_prompt, turn_reminder
 from evals.samples import execution_dataset
-from evals.task_common import TASK_VERSION, build_data, elicitation, generate_config
+from evals.task_common import (
+    TASK_VERSION,
+    build_data,
+    elicitation,
+    generate_config,
+    reply_parser,
+)
 from scorers.execution import execution_scorer
 from solvers.history import history_policy
 from solvers.reminder import with_turn_prefix
@@ -36,10 +42,14 @@ def turn_loop(params: HorizonParams) -> Solver:
             history=policy,
             mode=params.mode,
             replay_reasoning=params.replay_reasoning,
+            parser=reply_parser(params),
         )
     else:
         loop = multi_turn(
-            history=policy, mode=params.mode, replay_reasoning=params.replay_reasoning
+            history=policy,
+            mode=params.mode,
+            replay_reasoning=params.replay_reasoning,
+            parser=reply_parser(params),
         )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
@@ -63,6 +73,7 @@ def horizon(
     votes: int = 1,
     window: int | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """Multi-turn long-horizon execution (the paper's main protocol).
 
@@ -89,6 +100,8 @@ def horizon(
       window: Show only the last ``window`` earlier turns (None keeps the whole history).
       layout: ``paper`` (the authors' prompt structure and thinking settings, default) or
         ``suite`` (the suite's earlier prompts and settings).
+      parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
+        Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
     params: HorizonParams = validate_params("horizon", HorizonParams, locals())
     data = build_data(params)
@@ -105,6 +118,7 @@ def horizon(
             "steps": params.total_steps,
             "turns": params.total_turns,
             "history": params.history,
+            "parsing": params.parsing,
             "layout": params.layout,
             "dictionary_sha256": data.dictionary_sha256(),
         },

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from evals.dataset import VALUE_LIMIT, value_too_long
 from evals.prompts import Layout, Mode
+from scorers.parsing import ParsingRule
 from solvers.history import HistoryName
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
@@ -37,6 +38,7 @@ class CommonParams(BaseModel):
     k: int = Field(ge=1)
     mode: Mode
     layout: Layout = "paper"
+    parsing: ParsingRule = "paper"
     seed: int
     dict_size: int = Field(ge=1)
     value_min: int

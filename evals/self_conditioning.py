@@ -28,7 +28,13 @@ from evals.dataset import ExecutionDataset
 from evals.params import CommonParams, HorizonParams, validate_params
 from evals.prompts import cot_reply, paper_working, system_prompt, turn_reminder, working_lines
 from evals.samples import execution_sample
-from evals.task_common import TASK_VERSION, build_data, elicitation, generate_config
+from evals.task_common import (
+    TASK_VERSION,
+    build_data,
+    elicitation,
+    generate_config,
+    reply_parser,
+)
 from scorers.parsing import format_answer
 from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
 from solvers.history import history_policy
@@ -151,6 +157,7 @@ def self_conditioning_solver(
         history=history_policy("paper", params.mode, params.layout),
         mode=params.mode,
         replay_reasoning=params.replay_reasoning,
+        parser=reply_parser(params),
     )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
@@ -169,7 +176,7 @@ def self_conditioning_task(
             data, params, system_prompt(data.dictionary, params.k, params.mode, params.layout)
         ),
         solver=elicit(self_conditioning_solver(params, data.dictionary), elicitation),
-        scorer=self_conditioning_scorer(),
+        scorer=self_conditioning_scorer(parsing=params.parsing, mode=params.mode),
         metrics=self_conditioning_metrics(full=params.protocol == "full"),
         config=config,
         version=version,
@@ -177,6 +184,7 @@ def self_conditioning_task(
             "k": params.k,
             "mode": params.mode,
             "layout": params.layout,
+            "parsing": params.parsing,
             "rates": params.rates,
             "target_turn": params.target_turn,
             "protocol": params.protocol,
@@ -206,6 +214,7 @@ def self_conditioning(
     reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """Self-conditioning: accuracy at ``target_turn`` when earlier turns show induced errors.
 
@@ -231,6 +240,8 @@ def self_conditioning(
       dataset_file: The public dataset or the authors' JSON file.
       layout: ``paper`` (the authors' prompt structure and thinking settings, default) or
         ``suite`` (the suite's earlier prompts and settings).
+      parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
+        Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
     arguments = dict(locals(), rates=list(rates) if isinstance(rates, list | tuple) else [rates])
     params: SelfConditioningParams = validate_params(

@@ -112,7 +112,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
     return Task(
         dataset=MemoryDataset(samples, name=name),
         solver=elicit(generate(), elicitation),
-        scorer=single_turn_scorer(),
+        scorer=single_turn_scorer(parsing=params.parsing, mode=params.mode),
         config=config,
         version=TASK_VERSION,
         metadata={
@@ -122,6 +122,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
             "shape": "sum" if params.blocks == 1 else "block_totals",
             "mode": params.mode,
             "layout": params.layout,
+            "parsing": params.parsing,
             "first_sample": params.first_sample,
             "dictionary_sha256": data.dictionary_sha256(),
         },
@@ -144,6 +145,7 @@ def single_turn(
     max_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
+    parsing: str = "paper",
 ) -> Task:
     """Single-turn execution: the dictionary and all keys in one message, one reply.
 
@@ -165,6 +167,8 @@ def single_turn(
       dataset_file: The public dataset or the authors' JSON file.
       layout: ``paper`` (the authors' prompt structure, default) or ``suite`` (the
         suite's earlier prompts).
+      parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
+        Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
     params: SingleTurnParams = validate_params("single_turn", SingleTurnParams, locals())
     return single_turn_task(params, name="single_turn_execution")

@@ -19,6 +19,7 @@ from evals.dataset import (
     load_dataset_file,
 )
 from evals.params import CommonParams, HorizonParams, ParameterError, ReasoningEffort
+from scorers.parsing import AnswerParser, answer_parser
 from solvers.thinking import Elicitation, from_prompt_mode
 
 PAPER_TEMPERATURE = 0.6
@@ -29,6 +30,12 @@ sent it to OpenRouter as ``reasoning.max_tokens``."""
 PAPER_MULTI_TURN_EFFORT: ReasoningEffort = "high"
 """What the authors' multi-turn requests sent OpenRouter instead: ``reasoning.effort``."""
 TASK_VERSION = "2-A"
+
+
+def reply_parser(params: CommonParams) -> AnswerParser:
+    """How the task reads a reply: its parsing rule, reasoning blocks stripped first in
+    thinking mode (the paper rule strips them only there)."""
+    return answer_parser(params.parsing, thinking=params.mode == "thinking")
 
 
 def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset:

@@ -51,6 +51,8 @@ from pydantic import BaseModel
 AnswerStatus = Literal["int", "no_answer", "invalid"]
 ParsingRule = Literal["paper", "lenient"]
 PARSING_RULES: tuple[str, ...] = get_args(ParsingRule)
+DEFAULT_PARSING: ParsingRule = "paper"
+"""The rule every task uses unless told otherwise: the authors'."""
 THINKING_MODE = "thinking"
 """The prompting mode whose replies the ``paper`` rule strips of reasoning blocks."""
 

@@ -214,14 +214,16 @@ def _explain(
 
 
 @scorer(metrics=self_conditioning_metrics())
-def self_conditioning_scorer(parsing: ParsingRule = "paper") -> Scorer:
+def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = None) -> Scorer:
     """Judge each generated turn against the shown history and the true totals.
 
     Args:
       parsing: The rule reading a shown turn the history log does not state (``paper``
         or ``lenient``, see :mod:`scorers.parsing`); reasoning blocks are stripped first
-        when the sample metadata ``mode`` is ``thinking`` (always under ``lenient``).
+        when ``mode`` (by default the sample metadata's ``mode``) is ``thinking`` (always
+        under ``lenient``).
         The replies themselves were read by the solver's parser.
+      mode: The task's mode, when the samples do not carry it.
     """
     plain, thinking = answer_parser(parsing), answer_parser(parsing, thinking=True)
 
@@ -229,7 +231,8 @@ def self_conditioning_scorer(parsing: ParsingRule = "paper") -> Scorer:
         log = store_as(TurnLog)
         rewrites = store_as(RewriteLog)
         truths = [int(total) for total in target.target]
-        parser = thinking if state.metadata.get("mode") == THINKING_MODE else plain
+        reply_mode = mode if mode is not None else state.metadata.get("mode")
+        parser = thinking if reply_mode == THINKING_MODE else plain
         shown, true = conditioned_correctness(log.turns, rewrites.shown_values(), truths, parser)
         earlier = [entry for entry in rewrites.turns if entry.turn < len(truths)]
         last = log.turns[-1].answer if log.turns else None

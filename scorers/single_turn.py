@@ -43,20 +43,22 @@ def whole_correct(value: object) -> bool:
 
 
 @scorer(metrics=[execution_metrics()])
-def single_turn_scorer(parsing: ParsingRule = "paper") -> Scorer:
+def single_turn_scorer(parsing: ParsingRule = "paper", mode: str | None = None) -> Scorer:
     """Score the reply against the true total after each block (``target``, in order).
 
     Args:
       parsing: The parsing rule (``paper`` or ``lenient``, see :mod:`scorers.parsing`).
-        Reasoning blocks are stripped first when the sample metadata ``mode`` is
-        ``thinking`` (always under ``lenient``).
+        Reasoning blocks are stripped first when ``mode`` (by default the sample
+        metadata's ``mode``) is ``thinking`` (always under ``lenient``).
+      mode: The task's mode, when the samples do not carry it.
     """
     plain, thinking = answer_parser(parsing), answer_parser(parsing, thinking=True)
 
     async def score(state: TaskState, target: Target) -> Score:
         expected = [int(total) for total in target.target]
         reply = state.output.completion
-        parser = thinking if state.metadata.get("mode") == THINKING_MODE else plain
+        reply_mode = mode if mode is not None else state.metadata.get("mode")
+        parser = thinking if reply_mode == THINKING_MODE else plain
         answers = parser.items(reply, len(expected))
         correctness = turn_correctness(answers, expected)
         usage = state.output.usage

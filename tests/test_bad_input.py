@@ -100,6 +100,10 @@ CASES: dict[str, Case] = {
     "self-conditioning layout": Case("self_conditioning", {"layout": "Paper"}, "'layout'"),
     "single layout": Case("single_turn", {"layout": "suite "}, "'layout'"),
     "frontier layout": Case("frontier", {"layout": "fancy"}, "'layout'"),
+    "parsing unknown": Case("horizon", {"parsing": "strict"}, "'parsing'"),
+    "self-conditioning parsing": Case("self_conditioning", {"parsing": "Paper"}, "'parsing'"),
+    "single parsing": Case("single_turn", {"parsing": 0}, "'parsing'"),
+    "frontier parsing": Case("frontier", {"parsing": "loose"}, "'parsing'"),
     # dataset files
     "file missing": Case("horizon", {}, "does not exist", missing),
     "file is a folder": Case("horizon", {}, "does not exist", folder),

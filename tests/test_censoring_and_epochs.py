@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from inspect_ai.model import ModelOutput, ModelUsage
+from scripted import scripted_outputs
 
 from evals.horizon import horizon
 from solvers.turn_loop import TurnLog
@@ -14,16 +14,6 @@ from solvers.turn_loop import TurnLog
 
 def metrics(log: Any) -> dict[str, float]:
     return {name: m.value for name, m in log.results.scores[0].metrics.items()}
-
-
-def scripted(*replies: tuple[str, str]) -> list[ModelOutput]:
-    """mockllm outputs from (text, stop reason) pairs, each with usage (offline)."""
-    outputs = []
-    for text, stop_reason in replies:
-        output = ModelOutput.from_content("mockllm", text, stop_reason=stop_reason)  # type: ignore[arg-type]
-        output.usage = ModelUsage(input_tokens=10, output_tokens=3, total_tokens=13)
-        outputs.append(output)
-    return outputs
 
 
 def last_step_alive(log: Any) -> int:
@@ -71,7 +61,9 @@ def test_a_message_limit_censors_at_the_last_answered_turn(run_eval: Any) -> Non
 
 
 def test_a_reply_cut_while_right_is_censored_after_it(run_eval: Any) -> None:
-    outputs = scripted(("<answer>88</answer>", "stop"), ("<answer>57</answer>", "max_tokens"))
+    outputs = scripted_outputs(
+        ("<answer>88</answer>", "stop"), ("<answer>57</answer>", "max_tokens")
+    )
     log = run_eval(
         horizon(samples=1, turns=5), model="mockllm/model", model_args={"custom_outputs": outputs}
     )
@@ -84,11 +76,11 @@ def test_a_reply_cut_while_right_is_censored_after_it(run_eval: Any) -> None:
 def test_an_epoch_that_failed_is_not_brought_back_by_another(run_eval: Any) -> None:
     # instance 0 (alarm 88, coach -31: totals 88, 57): epoch 1 is wrong at turn 1, then its
     # context runs out; epoch 2 is right throughout
-    outputs = scripted(
-        ("<answer>90</answer>", "stop"),
+    outputs = scripted_outputs(
+        "<answer>90</answer>",
         ("", "model_length"),
-        ("<answer>88</answer>", "stop"),
-        ("<answer>57</answer>", "stop"),
+        "<answer>88</answer>",
+        "<answer>57</answer>",
     )
     log = run_eval(
         horizon(samples=1, turns=2),

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inspect_ai.log import read_eval_log
-from inspect_ai.model import ModelName, ModelOutput, ModelUsage
+from inspect_ai.model import ModelName
 from inspect_ai.scorer import Target
 from inspect_ai.solver import TaskState
+from scripted import scripted_outputs
 
 from evals.dataset import (
     MAX_VALUE_DIGITS,
@@ -383,11 +384,7 @@ def test_a_dataset_file_with_huge_values_loads_and_scores_exactly(
 def test_a_wrong_huge_reply_is_scored_wrong_end_to_end(run_eval: Any, tmp_path: Path) -> None:
     keys = [["alarm", "coach"], ["coach"]]
     path = write_records(tmp_path / "two.jsonl", [[10**30, 10**30], [10**30]], keys)
-    outputs = []
-    for reply in (f"<answer>{10**30}</answer>", f"<answer>{'9' * 60}</answer>"):
-        output = ModelOutput.from_content("mockllm", reply)
-        output.usage = ModelUsage(input_tokens=10, output_tokens=3, total_tokens=13)
-        outputs.append(output)
+    outputs = scripted_outputs(f"<answer>{10**30}</answer>", f"<answer>{'9' * 60}</answer>")
     log = run_eval(
         horizon(samples=1, turns=2, dataset_file=str(path)),
         model="mockllm/model",

@@ -14,9 +14,8 @@ from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
-    ModelOutput,
-    ModelUsage,
 )
+from scripted import scripted_outputs
 
 from evals.dataset import DatasetConfig, generate_dataset
 from evals.frontier import SearchConfig, frontier
@@ -239,21 +238,12 @@ def test_single_turn_is_one_user_message(run_eval: Any, layout: str, task_kind: 
 # "No Answer" in the history ---------------------------------------------------------------
 
 
-def mock_outputs(*texts: str) -> list[ModelOutput]:
-    outputs = []
-    for text in texts:
-        output = ModelOutput.from_content("mockllm", text)
-        output.usage = ModelUsage(input_tokens=10, output_tokens=3, total_tokens=13)
-        outputs.append(output)
-    return outputs
-
-
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("mode", ["plain", "cot"])
 def test_reply_without_a_tag_is_no_answer_under_the_paper_layout(
     run_eval: Any, layout: str, mode: str
 ) -> None:
-    outputs = mock_outputs("<answer>88</answer>", "the total is 57", "<answer>-7</answer>")
+    outputs = scripted_outputs("<answer>88</answer>", "the total is 57", "<answer>-7</answer>")
     log = run_eval(
         horizon(samples=1, turns=3, mode=mode, layout=layout),
         model="mockllm/model",

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspect_ai.model import ModelOutput, ModelUsage
+from scripted import scripted_outputs
 
 from evals.horizon import horizon
 from evals.single_turn import single_turn
 from solvers.turn_loop import TurnLog
-
-
-def replies(*texts: str) -> list[ModelOutput]:
-    outputs = []
-    for text in texts:
-        output = ModelOutput.from_content("mockllm", text)
-        output.usage = ModelUsage(input_tokens=10, output_tokens=3, total_tokens=13)
-        outputs.append(output)
-    return outputs
 
 
 def metric(log: Any, name: str) -> float:
@@ -31,14 +22,14 @@ def test_horizon_reads_replies_by_its_parsing_rule(run_eval: Any) -> None:
     paper = run_eval(
         horizon(samples=1, turns=2),
         model="mockllm/model",
-        model_args={"custom_outputs": replies(*texts)},
+        model_args={"custom_outputs": scripted_outputs(*texts)},
     )
     assert [r.answer.status for r in TurnLog.of_sample(paper.samples[0]).turns] == ["invalid"] * 2
     assert metric(paper, "turn_accuracy") == 0.0
     lenient = run_eval(
         horizon(samples=1, turns=2, parsing="lenient"),
         model="mockllm/model",
-        model_args={"custom_outputs": replies(*texts)},
+        model_args={"custom_outputs": scripted_outputs(*texts)},
     )
     assert [r.answer.value for r in TurnLog.of_sample(lenient.samples[0]).turns] == [88, 57]
     assert metric(lenient, "task_accuracy") == 1.0
@@ -50,12 +41,12 @@ def test_single_turn_scores_items_by_its_parsing_rule(run_eval: Any) -> None:
     paper = run_eval(
         single_turn(samples=1, steps=4, k=2),
         model="mockllm/model",
-        model_args={"custom_outputs": replies(text)},
+        model_args={"custom_outputs": scripted_outputs(text)},
     )
     assert metric(paper, "turn_accuracy") == 0.5  # the first item stands on its own
     lenient = run_eval(
         single_turn(samples=1, steps=4, k=2, parsing="lenient"),
         model="mockllm/model",
-        model_args={"custom_outputs": replies(text)},
+        model_args={"custom_outputs": scripted_outputs(text)},
     )
     assert metric(lenient, "turn_accuracy") == 1.0

@@ -24,8 +24,8 @@ pytest.importorskip("matplotlib")
 from evals.frontier import FrontierSearch, SearchConfig  # noqa: E402
 from evals.horizon import horizon  # noqa: E402
 from evals.report.cli import Report, build_report, main  # noqa: E402
-from evals.report.experiments import HorizonRow  # noqa: E402
-from evals.report.logs import read_header, scored_samples  # noqa: E402
+from evals.report.experiments import HorizonRow, variant  # noqa: E402
+from evals.report.logs import LogHeader, read_header, scored_samples  # noqa: E402
 from evals.self_conditioning import self_conditioning  # noqa: E402
 from evals.single_turn import single_turn  # noqa: E402
 
@@ -246,3 +246,17 @@ def test_command_line_prints_where_the_report_is(logs: Logs, tmp_path: Path) -> 
     assert code == 0
     assert "fails at" in (out / "frontier.md").read_text()
     assert (out / "frontier.png").exists() and not (out / "horizon.md").exists()
+
+
+def test_logs_made_before_layout_and_parsing_existed_say_what_they_ran() -> None:
+    def header(**fields: Any) -> LogHeader:
+        base = {"path": "x.eval", "task": "horizon", "model": "m", "created": "t"}
+        return LogHeader(status="success", scorer="execution_scorer", **base, **fields)
+
+    old = header(task_args={"samples": 2}, metadata={"k": 1})
+    assert old.settings == {"samples": 2, "layout": "suite", "parsing": "lenient"}
+    assert variant(old) == "layout=suite, parsing=lenient"
+    new = header(task_args={"samples": 2}, metadata={"layout": "paper", "parsing": "paper"})
+    assert new.settings == {"samples": 2} and variant(new) == ""
+    # an old log and a new one at today's defaults did not run the same thing
+    assert old.identity() != new.identity()

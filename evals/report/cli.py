@@ -90,7 +90,7 @@ def require_extras(figures_wanted: bool) -> None:
 
 
 def _probe_key(header: LogHeader) -> str:
-    args = {k: v for k, v in header.task_args.items() if k not in _PROBE_ARGS}
+    args = {k: v for k, v in header.settings.items() if k not in _PROBE_ARGS}
     return json.dumps([header.model, header.model_args, args], sort_keys=True, default=str)
 
 

@@ -70,7 +70,7 @@ def variant(header: LogHeader) -> str:
     }
     changed = [
         f"{name}={value}"
-        for name, value in sorted(header.task_args.items())
+        for name, value in sorted(header.settings.items())
         if name not in _SHOWN_ELSEWHERE[experiment] and name in defaults and value != defaults[name]
     ]
     return ", ".join(changed)

@@ -22,6 +22,8 @@ from evals.frontier import Tokens, log_tokens
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}
+_EARLIER_SETTINGS = {"layout": "suite", "parsing": "lenient"}
+"""What logs made before these task parameters existed ran with."""
 
 
 class ReportError(Exception):
@@ -65,10 +67,22 @@ class LogHeader(BaseModel):
         so they are in its metadata, not its arguments)."""
         return self.task_args.get(name, self.metadata.get(name, default))
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The task arguments, with the settings a log made before they were parameters
+        ran under (its metadata lacks them), so an old log is not taken for a run at
+        today's defaults."""
+        earlier = {
+            name: value
+            for name, value in _EARLIER_SETTINGS.items()
+            if name not in self.task_args and name not in self.metadata
+        }
+        return earlier | self.task_args
+
     def identity(self) -> str:
         """Logs with the same identity ran the same thing; the newest one is kept."""
         return json.dumps(
-            [self.task, self.model, self.model_args, self.task_args], sort_keys=True, default=str
+            [self.task, self.model, self.model_args, self.settings], sort_keys=True, default=str
         )
 
 

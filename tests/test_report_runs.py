@@ -284,6 +284,17 @@ def test_damaged_logs_are_notes_and_the_rest_is_reported(full: EvalLog, tmp_path
     assert "notes.txt" not in notes and "frontier.json" not in notes
 
 
+def test_a_report_written_into_its_log_folder_is_not_read_back(
+    full: EvalLog, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    copy(full, logs / "log.eval")
+    first = report_of(logs, out=logs)
+    again = report_of(logs, out=logs)
+    assert (logs / "horizon.csv").exists() and len(first.horizon) == len(again.horizon) == 1
+    assert again.notes == []
+
+
 def test_scores_of_the_wrong_shape_are_a_note(full: EvalLog, tmp_path: Path) -> None:
     samples = [
         sample.model_copy(

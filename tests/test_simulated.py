@@ -18,6 +18,7 @@ from inspect_ai.model import (
     GenerateConfig,
     ModelOutput,
 )
+from inspect_ai.tool import ToolInfo, ToolParams
 
 from evals.dataset import DatasetConfig, generate_dataset
 from evals.params import ParameterError
@@ -239,6 +240,20 @@ def test_a_word_missing_from_the_dictionary_counts_zero() -> None:
         executor(p=1.0), [ChatMessageSystem(content=PROMPT), ChatMessageUser(content="alpha, zulu")]
     )
     assert parse_answer(output.completion).value == 3
+
+
+def test_offered_tools_and_a_huge_sampling_seed_give_one_plain_reply() -> None:
+    model = executor(p=1.0)
+    messages: list[ChatMessage] = [
+        ChatMessageSystem(content=PROMPT),
+        ChatMessageUser(content="alpha, bravo"),
+    ]
+    tool = ToolInfo(name="add", description="adds", parameters=ToolParams())
+    output = asyncio.run(
+        model.generate(messages, [tool], "auto", GenerateConfig(seed=10**30))  # type: ignore[arg-type]
+    )
+    assert output.message.tool_calls is None
+    assert parse_answer(output.completion).value == -1
 
 
 def test_memoised_turns_share_their_words() -> None:

@@ -182,7 +182,7 @@ def check_out(out: str) -> None:
     if path.exists() and not path.is_dir():
         raise ReportError(f"--out {out}: a file of that name exists; name a folder")
     existing = path
-    while not existing.exists():
+    while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         raise ReportError(f"--out {out}: {existing} is a file, not a folder")

@@ -29,6 +29,7 @@ import hashlib
 import math
 import random
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -46,8 +47,11 @@ from inspect_ai.model import (
     modelapi,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evals.dataset import MAX_VALUE_DIGITS, value_too_long
+from evals.params import ParameterError, validate_params
+from evals.params import shown as shown_value
 from evals.prompts import (
     BLOCK_PHRASE,
     DICTIONARY_HEADER,
@@ -65,19 +69,27 @@ from evals.prompts import (
 )
 from scorers.parsing import format_answer, format_answer_list, parse_answer
 
-_ENTRY = re.compile(r"^\s*([A-Za-z]+): (-?\d+)\s*$", re.MULTILINE)
+_ENTRY = re.compile(rf"^\s*([A-Za-z]+): (-?\d{{1,{MAX_VALUE_DIGITS}}})\s*$", re.MULTILINE)
+"""A ``word: value`` line; a value longer than the suite allows is not read."""
 _COT_MARKER = "previous total + value = new total"
 _BLOCK = re.compile(re.escape(BLOCK_PHRASE).replace(re.escape("{k}"), r"(\d+)"))
 _PAPER_BLOCK = re.compile(re.escape(PAPER_BLOCK_PHRASE).replace(re.escape("{k}"), r"(\d+)"))
 _PAPER_WORDS = f"\n{PAPER_WORDS_HEADER}["
 CHARS_PER_TOKEN = 4
 MAX_OFFSET = 10
+MAX_SPREAD = 10.0
+"""Largest ``capacity_spread``: exp(spread * z) stays finite for any normal draw z."""
+SEED_BOUND = 2**63
+UNREADABLE_REPLY = "I cannot find a dictionary and words to add in this conversation."
+"""The reply (without an answer) to a conversation it cannot read."""
 
 
 class SimulatedBehaviour(BaseModel):
-    """The planted behaviour; every field is a ``-M`` model argument."""
+    """The planted behaviour; every field is a ``-M`` model argument. A value must be a
+    finite number (the command line may give it as text: ``-M p=1e-3`` arrives as a string),
+    never a boolean, so a bad one is refused when the model is built, before any request."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     p: float = Field(default=0.99, ge=0.0, le=1.0)
     """Per-step accuracy with a clean history."""
@@ -85,13 +97,36 @@ class SimulatedBehaviour(BaseModel):
     """Added to the per-step error probability per unit fraction of wrong visible totals."""
     format_error: float = Field(default=0.0, ge=0.0, le=1.0)
     """Probability that a reply has no tag or an unreadable one."""
-    seed: int = 0
+    seed: int = Field(default=0, ge=-SEED_BOUND, lt=SEED_BOUND)
     context_window: int | None = Field(default=None, ge=1)
     """Approximate tokens (4 characters each) beyond which it stops with model_length."""
     single_turn_capacity: float | None = Field(default=None, gt=0)
     """Median steps one reply executes correctly; later steps in the reply go wrong."""
-    capacity_spread: float = Field(default=0.05, ge=0.0)
+    capacity_spread: float = Field(default=0.05, ge=0.0, le=MAX_SPREAD)
     """Log-scale spread of each reply's capacity around ``single_turn_capacity``."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("a boolean is not a number")
+        return value
+
+
+def simulated_behaviour(model_args: dict[str, Any]) -> SimulatedBehaviour:
+    """The ``-M`` arguments checked: a bad one is refused in one line naming it and its
+    value (an unknown name with the names it could be)."""
+    known = SimulatedBehaviour.model_fields
+    for name, value in model_args.items():
+        if name not in known:
+            raise ParameterError(
+                f"simulated model: unknown parameter {name!r} (got {shown_value(value)}); "
+                f"known: {', '.join(known)}"
+            )
+    behaviour: SimulatedBehaviour = validate_params(
+        "simulated model", SimulatedBehaviour, model_args
+    )
+    return behaviour
 
 
 class Conversation(BaseModel):
@@ -106,9 +141,22 @@ class Conversation(BaseModel):
     single_turn: bool = False
     """A single-turn prompt: dictionary and every word in one user message."""
     block: int | None = None
-    """Single-turn: report a total after every ``block`` words (None: one sum)."""
+    """Single-turn: report a total after every ``block`` words (None: one sum; 0 cannot be
+    followed)."""
     layout: str = "suite"
     """The prompt layout read (``paper`` or ``suite``); cot working is written in its style."""
+
+
+def readable(conversation: Conversation) -> bool:
+    """Whether there is something to add: a dictionary, words in the last user turn and a
+    block size that can be followed."""
+    keys = conversation.turns[-1] if conversation.turns else []
+    return bool(conversation.dictionary) and bool(keys) and conversation.block != 0
+
+
+def _block_size(digits: str) -> int | None:
+    """A block size as written; one longer than any list of words means one sum."""
+    return int(digits) if len(digits) <= 9 else None
 
 
 def _single_turn_prompt(messages: list[ChatMessage]) -> str | None:
@@ -147,7 +195,11 @@ def paper_dictionary(text: str) -> dict[str, int]:
     mapping = python_literal(_line_after(text, PAPER_DICTIONARY_HEADER))
     if not isinstance(mapping, dict):
         return {}
-    return {str(word): value for word, value in mapping.items() if isinstance(value, int)}
+    return {
+        str(word): value
+        for word, value in mapping.items()
+        if isinstance(value, int) and not isinstance(value, bool) and not value_too_long(value)
+    }
 
 
 def read_paper_single_turn(text: str) -> Conversation:
@@ -159,7 +211,7 @@ def read_paper_single_turn(text: str) -> Conversation:
     block = _PAPER_BLOCK.search(instructions)
     every: int | None = None  # one sum
     if block:
-        every = int(block.group(1))
+        every = _block_size(block.group(1))
     elif PAPER_EACH_WORD_PHRASE in instructions:
         every = 1
     return Conversation(
@@ -189,7 +241,7 @@ def read_single_turn(text: str) -> Conversation:
         shown_answers=[],
         cot=_COT_MARKER in text,
         single_turn=True,
-        block=int(block.group(1)) if block else None,
+        block=_block_size(block.group(1)) if block else None,
     )
 
 
@@ -216,7 +268,8 @@ def system_layout(system: str) -> tuple[str, bool]:
 
 @lru_cache(maxsize=_MEMO)
 def _turn_keys(text: str) -> tuple[str, ...]:
-    return tuple(turn_keys(text))
+    # Interned: a memo full of turns with many keys holds each word once, not once a key.
+    return tuple(sys.intern(key) for key in turn_keys(text))
 
 
 @lru_cache(maxsize=_MEMO)
@@ -331,13 +384,8 @@ class SimulatedExecutor(ModelAPI):
         config: GenerateConfig = GenerateConfig(),  # noqa: B008
         **model_args: Any,
     ) -> None:
+        self.behaviour = simulated_behaviour(model_args)
         super().__init__(model_name, base_url, api_key, [], config)
-        try:
-            self.behaviour = SimulatedBehaviour(**model_args)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ValueError(f"simulated model argument {where}: {first['msg']}") from None
 
     def max_connections(self) -> int:
         return 64
@@ -359,6 +407,15 @@ class SimulatedExecutor(ModelAPI):
             output.usage = ModelUsage(input_tokens=input_tokens, total_tokens=input_tokens)
             return output
         conversation = read_conversation(input)
+        if not readable(conversation):
+            output = ModelOutput.from_content(self.model_name, UNREADABLE_REPLY)
+            output_tokens = len(UNREADABLE_REPLY) // CHARS_PER_TOKEN + 1
+            output.usage = ModelUsage(
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                total_tokens=input_tokens + output_tokens,
+            )
+            return output
         # A sampling seed in the request (e.g. one per vote) gives a different draw.
         salt = "" if config.seed is None else f"/sampling-seed-{config.seed}"
         reply = simulate_reply(

@@ -23,6 +23,7 @@ from evals.local_model import weights
 from evals.local_model.catalog import ModelSpec, model_spec
 from evals.local_model.errors import MissingExtraError, ServerStartError, WeightsMismatchError
 from evals.local_model.weights import ensure_weights, locate_parts, marker_path
+from evals.params import ParameterError
 
 REAL_MODEL = "qwen2.5-coder-1.5b"
 
@@ -47,6 +48,7 @@ def make_parts(root: Path, prefix: str, chunks: list[bytes]) -> ModelSpec:
         part_paths=tuple(paths),
         license="Apache-2.0",
         authors="test",
+        context=4096,
     )
 
 
@@ -148,13 +150,90 @@ def test_missing_engine_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_pat
         launcher.ServerProcess.start(tmp_path / "x.gguf", "x", 512, 1, 1, "key", 5.0)
 
 
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the engine nor the weights may be touched: refusals come first."""
+    from evals.local_model import provider
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("engine or weights touched before the arguments were checked")
+
+    monkeypatch.setattr(provider, "require_engine", forbidden)
+    monkeypatch.setattr(provider, "ensure_weights", forbidden)
+
+
+@pytest.mark.usefixtures("no_work")
 def test_unknown_model_name_is_rejected_before_any_work() -> None:
     from inspect_ai.model import get_model
 
     import evals.local_model.registry  # noqa: F401
 
-    with pytest.raises(ValueError, match="unknown local model"):
+    with pytest.raises(ParameterError, match="local model: unknown local model 'not-a-model'"):
         get_model("local/not-a-model", memoize=False)
+
+
+@pytest.mark.usefixtures("no_work")
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"n_ctx": 0}, "'n_ctx': Input should be greater than 0 (got 0)"),
+        ({"n_ctx": "abc"}, "'n_ctx': Input should be a valid integer"),
+        ({"n_ctx": True}, "'n_ctx': a boolean is not a valid value (got True)"),
+        ({"n_ctx": 10**12}, "'n_ctx': qwen2.5-coder-1.5b holds at most 32,768 tokens"),
+        ({"n_ctx": 10**40}, "(got an integer of 41 digits)"),
+        ({"n_ctx": 32768, "n_parallel": 16}, "'n_parallel': n_ctx x n_parallel is 524,288"),
+        ({"n_parallel": 0}, "'n_parallel': Input should be greater than 0"),
+        ({"n_parallel": 10**6}, "'n_parallel': Input should be less than or equal to 64"),
+        ({"threads": 10**6}, "'threads': Input should be less than or equal to 256"),
+        ({"threads": 1.5}, "'threads': Input should be a valid integer"),
+        ({"startup_timeout": float("inf")}, "'startup_timeout': Input should be a finite"),
+        ({"startup_timeout": float("nan")}, "'startup_timeout': Input should be a finite"),
+        ({"startup_timeout": 0}, "'startup_timeout': Input should be greater than 0"),
+        ({"startup_timeout": "1e9"}, "'startup_timeout': Input should be less than or equal"),
+        ({"client_timeout": -1}, "'client_timeout': Input should be greater than 0"),
+        ({"n_ctxx": 4096}, "unknown parameter 'n_ctxx' (got 4096); known: n_ctx, threads"),
+        ({"stream": True}, "unknown parameter 'stream' (got True)"),
+    ],
+)
+def test_bad_model_arguments_are_refused_in_one_line(
+    args: dict[str, object], expected: str
+) -> None:
+    from inspect_ai.model import get_model
+
+    import evals.local_model.registry  # noqa: F401
+
+    with pytest.raises(ParameterError) as error:
+        get_model(f"local/{REAL_MODEL}", memoize=False, **args)
+    message = str(error.value)
+    assert message.startswith("local model: ") and expected in message, message
+    assert "\n" not in message
+
+
+@pytest.mark.usefixtures("no_work")
+def test_a_cache_dir_that_is_a_file_or_a_base_url_is_refused(tmp_path: Path) -> None:
+    from evals.local_model.provider import LocalModelAPI
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ParameterError, match="'cache_dir': .*file is a file, not a folder"):
+        LocalModelAPI(REAL_MODEL, cache_dir=str(tmp_path / "file" / "cache"))
+    with pytest.raises(ParameterError, match="--model-base-url is not taken"):
+        LocalModelAPI(REAL_MODEL, base_url="http://127.0.0.1:8000/v1")
+
+
+def test_good_arguments_build_the_model_without_starting_a_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from evals.local_model import provider
+
+    monkeypatch.setattr(provider, "require_engine", lambda: None)
+    monkeypatch.setattr(provider, "ensure_weights", lambda spec, cache: cache / spec.filename)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    model = provider.LocalModelAPI(
+        REAL_MODEL, n_ctx="4096", n_parallel=2, cache_dir="~/cache", client_timeout=30
+    )
+    assert (model.settings.n_ctx, model.settings.n_parallel) == (4096, 2)
+    assert model.weights == tmp_path / "cache" / model.spec.filename  # ~ is the home folder
+    assert model.client_timeout == 30 and model.server is None
 
 
 def test_settings_coerce_cli_strings() -> None:

@@ -175,7 +175,7 @@ def test_frontier_horizons_equal_the_search(logs: Logs, report: Report) -> None:
     assert [p.correct for p in report.probes] == [p.correct for p in logs.search.probes]
 
 
-def test_other_tasks_damaged_files_and_reruns_are_skipped_with_notes(
+def test_other_tasks_and_damaged_files_are_skipped_and_reruns_kept(
     logs: Logs, report: Report, tmp_path: Path
 ) -> None:
     notes = " ".join(
@@ -183,14 +183,17 @@ def test_other_tasks_damaged_files_and_reruns_are_skipped_with_notes(
     )
     assert "damaged.eval: unreadable" in notes
     assert "'arithmetic' is not scored by one of the suite's scorers" in notes
-    # The same run twice: the newer log is used, the older one is named as skipped.
+    # The same command run again is a run of its own: both rows are kept, each naming its
+    # log, and the note names both (only a retry of a run supersedes it).
     rerun = run(horizon(samples=12, turns=30), logs.root / "rerun", {"p": 0.9, "seed": 1})
     again = build_report(
         [str(logs.root / "logs"), str(logs.root / "rerun")], str(tmp_path / "b"), quiet=True
     )
-    assert f"skipped {logs.plain.location}: a newer log ran" in " ".join(again.notes)
-    assert len(again.horizon) == len(report.horizon)
-    assert row_for(again, rerun).horizon_50 == row_for(report, logs.plain).horizon_50
+    assert len(again.horizon) == len(report.horizon) + 1
+    assert row_for(again, rerun).horizon_50 == row_for(again, logs.plain).horizon_50
+    assert row_for(again, rerun).run == Path(rerun.location).name
+    assert row_for(again, logs.plain).run == Path(logs.plain.location).name
+    assert "2 runs of the same task, model and arguments" in " ".join(again.notes)
 
 
 def test_tables_and_figures_are_written(logs: Logs, report: Report) -> None:
@@ -259,4 +262,4 @@ def test_logs_made_before_layout_and_parsing_existed_say_what_they_ran() -> None
     new = header(task_args={"samples": 2}, metadata={"layout": "paper", "parsing": "paper"})
     assert new.settings == {"samples": 2} and variant(new) == ""
     # an old log and a new one at today's defaults did not run the same thing
-    assert old.identity() != new.identity()
+    assert old.setting() != new.setting()

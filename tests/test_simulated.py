@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+from inspect_ai import eval as inspect_eval
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
+    ContentImage,
     GenerateConfig,
     ModelOutput,
 )
+from inspect_ai.tool import ToolInfo, ToolParams
 
 from evals.dataset import DatasetConfig, generate_dataset
-from evals.prompts import system_prompt, user_text
-from evals.simulated import SimulatedExecutor
+from evals.params import ParameterError
+from evals.prompts import PAPER_DICTIONARY_HEADER, single_turn_prompt, system_prompt, user_text
+from evals.simulated import UNREADABLE_REPLY, SimulatedExecutor, _turn_keys
 from scorers.correctness import turn_correctness
 from scorers.metrics import cumulative_steps, horizon_estimate, theoretical_horizon
 from scorers.parsing import parse_answer
 from solvers.history import answer_only
+
+PNG = "data:image/png;base64,iVBORw0KGgo="
 
 
 def executor(**behaviour: object) -> SimulatedExecutor:
@@ -131,11 +138,129 @@ def test_format_errors_and_context_window() -> None:
     assert full.stop_reason == "model_length"
 
 
-def test_bad_model_arguments_fail_clearly() -> None:
-    with pytest.raises(ValueError, match="simulated model argument p"):
-        executor(p=1.5)
-    with pytest.raises(ValueError, match="nonsense"):
-        executor(nonsense=1)
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"p": 2}, "parameter 'p': Input should be less than or equal to 1 (got 2)"),
+        ({"p": "abc"}, "parameter 'p': Input should be a valid number"),
+        ({"p": True}, "parameter 'p': a boolean is not a number (got True)"),
+        ({"p": float("nan")}, "parameter 'p': Input should be a finite number (got nan)"),
+        ({"self_conditioning": float("inf")}, "'self_conditioning': Input should be a finite"),
+        ({"self_conditioning": -0.1}, "'self_conditioning': Input should be greater than"),
+        ({"format_error": 1.5}, "'format_error': Input should be less than or equal to 1"),
+        ({"seed": 1.5}, "'seed': Input should be a valid integer"),
+        ({"seed": 10**40}, "'seed': Input should be less than 9223372036854775808 (got an"),
+        ({"seed": [1]}, "'seed': Input should be a valid integer (got [1])"),
+        ({"context_window": 0}, "'context_window': Input should be greater than or equal to 1"),
+        ({"single_turn_capacity": 0}, "'single_turn_capacity': Input should be greater than 0"),
+        ({"capacity_spread": "1e308"}, "'capacity_spread': Input should be less than or equal"),
+        ({"nonsense": 1}, "unknown parameter 'nonsense' (got 1); known: p, self_conditioning"),
+    ],
+)
+def test_bad_model_arguments_are_refused_in_one_line(
+    args: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(ParameterError) as error:
+        executor(**args)
+    message = str(error.value)
+    assert message.startswith("simulated model: ") and expected in message
+    assert "\n" not in message
+
+
+def test_model_arguments_given_as_text_are_read() -> None:
+    # the command line gives -M self_conditioning=1e-3 as text (YAML 1.1 has no 1e-3 float)
+    behaviour = executor(self_conditioning="1e-3", seed="7", p=1).behaviour
+    assert (behaviour.self_conditioning, behaviour.seed, behaviour.p) == (0.001, 7, 1.0)
+
+
+def test_a_bad_model_argument_stops_the_eval_before_any_request(tmp_path: Path) -> None:
+    from evals.horizon import horizon
+
+    with pytest.raises(ParameterError, match="'p'"):
+        inspect_eval(
+            horizon(samples=1, turns=2),
+            model="simulated/executor",
+            model_args={"p": 2},
+            log_dir=str(tmp_path),
+            display="none",
+        )
+    assert list(tmp_path.iterdir()) == []  # no log: nothing ran
+
+
+def unreadable(messages: list[ChatMessage]) -> None:
+    output = reply(executor(p=1.0), messages)
+    assert output.completion == UNREADABLE_REPLY
+    assert parse_answer(output.completion).status == "no_answer"
+    assert output.usage is not None and output.usage.output_tokens > 0
+
+
+PROMPT = system_prompt({"alpha": 3, "bravo": -4}, 1, "plain")
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [],
+        [ChatMessageUser(content="alpha")],  # no dictionary
+        [ChatMessageSystem(content=PROMPT), ChatMessageUser(content="")],  # no words
+        [ChatMessageSystem(content=PROMPT), ChatMessageUser(content=[ContentImage(image=PNG)])],
+        [
+            ChatMessageSystem(content="Dictionary:\nalpha: " + "9" * 5000),
+            ChatMessageUser(content="alpha"),
+        ],
+        [
+            ChatMessageSystem(content=PAPER_DICTIONARY_HEADER + "\n{'alpha': " + "9" * 5000 + "}"),
+            ChatMessageUser(content="alpha"),
+        ],
+    ],
+    ids=["nothing", "no-dictionary", "no-words", "image-only", "huge-value", "huge-paper-value"],
+)
+def test_a_conversation_it_cannot_read_gets_a_reply_without_an_answer(
+    messages: list[ChatMessage],
+) -> None:
+    unreadable(messages)
+
+
+@pytest.mark.parametrize("layout", ["suite", "paper"])
+def test_single_turn_block_sizes_it_cannot_follow(layout: str) -> None:
+    text = single_turn_prompt(
+        {"alpha": 3, "bravo": -4}, ["alpha", "bravo", "alpha"], 1, "plain", layout
+    )
+    for phrase in ("every 1 words", "every word"):
+        text = text.replace(phrase, "every {n} words")
+    assert "{n}" in text
+    unreadable([ChatMessageUser(content=text.replace("{n}", "0"))])
+    # a block longer than any list of words: one sum
+    huge = reply(executor(p=1.0), [ChatMessageUser(content=text.replace("{n}", "9" * 5000))])
+    assert huge.completion.strip() == "<answer>2</answer>"
+
+
+def test_a_word_missing_from_the_dictionary_counts_zero() -> None:
+    output = reply(
+        executor(p=1.0), [ChatMessageSystem(content=PROMPT), ChatMessageUser(content="alpha, zulu")]
+    )
+    assert parse_answer(output.completion).value == 3
+
+
+def test_offered_tools_and_a_huge_sampling_seed_give_one_plain_reply() -> None:
+    model = executor(p=1.0)
+    messages: list[ChatMessage] = [
+        ChatMessageSystem(content=PROMPT),
+        ChatMessageUser(content="alpha, bravo"),
+    ]
+    tool = ToolInfo(name="add", description="adds", parameters=ToolParams())
+    output = asyncio.run(
+        model.generate(messages, [tool], "auto", GenerateConfig(seed=10**30))  # type: ignore[arg-type]
+    )
+    assert output.message.tool_calls is None
+    assert parse_answer(output.completion).value == -1
+
+
+def test_memoised_turns_share_their_words() -> None:
+    # A memo full of turns with many keys holds each word once.
+    first = _turn_keys("alpha, bravo, alpha")
+    second = _turn_keys("bravo, alpha")
+    assert first[0] is second[1] and first[1] is second[0]
 
 
 def measured_horizon(p: float, samples: int, turns: int) -> tuple[float, float, float]:

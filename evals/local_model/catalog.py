@@ -16,6 +16,8 @@ class ModelSpec(BaseModel):
     part_paths: tuple[str, ...]
     license: str
     authors: str
+    context: int
+    """Tokens of context the model was trained for: the most one request may hold."""
 
 
 def _qwen_coder_1_5b() -> ModelSpec:
@@ -29,6 +31,7 @@ def _qwen_coder_1_5b() -> ModelSpec:
         part_paths=tuple(f"data/part{i:02d}.bin" for i in range(1, count + 1)),
         license="Apache-2.0",
         authors="Qwen team, Alibaba Cloud",
+        context=32_768,
     )
 
 

@@ -12,9 +12,11 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput
 from inspect_ai.model._model_call import ModelCall
 from inspect_ai.model._providers.openai_compatible import OpenAICompatibleAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .catalog import model_spec
+from evals.params import ParameterError, shown, validate_params
+
+from .catalog import ModelSpec, model_spec
 from .launcher import ServerProcess, require_engine
 from .weights import ensure_weights
 
@@ -22,18 +24,92 @@ logger = getLogger(__name__)
 
 # Unroutable placeholder: the real port is only known once the server has bound it.
 PENDING_BASE_URL = "http://127.0.0.1:9/v1"
+MAX_TOTAL_CONTEXT = 262_144
+"""Most tokens of context over all server slots (n_ctx x n_parallel): about 7 GB of cache
+for the 1.5B model beside its 1.1 GB of weights, within a 24 GB machine."""
+MAX_PARALLEL = 64
+MAX_THREADS = 256
+MAX_STARTUP_SECONDS = 3600.0
+MAX_CLIENT_TIMEOUT = 86_400.0
 
 
 class LocalSettings(BaseModel):
-    """Validated `-M` model args (the CLI may hand them over as strings)."""
+    """Validated `-M` model args (the CLI may hand them over as strings), bounded so that no
+    value makes the server claim more memory than a 24 GB machine has."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     n_ctx: int = Field(default=8192, gt=0, description="context tokens per concurrent request")
-    threads: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
-    n_parallel: int = Field(default=1, gt=0, description="concurrent requests (server slots)")
+    threads: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0, le=MAX_THREADS)
+    n_parallel: int = Field(
+        default=1, gt=0, le=MAX_PARALLEL, description="concurrent requests (server slots)"
+    )
     cache_dir: Path | None = None
-    startup_timeout: float = Field(default=120.0, gt=0)
+    startup_timeout: float = Field(default=120.0, gt=0, le=MAX_STARTUP_SECONDS)
+    client_timeout: float | None = Field(default=None, gt=0, le=MAX_CLIENT_TIMEOUT)
+    """Seconds a request may take, passed on to Inspect's OpenAI-compatible client."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("a boolean is not a valid value")
+        return value
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        """A folder, or a path that can become one (``~`` is the home folder)."""
+        if value is None:
+            return None
+        folder = value.expanduser()
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise ValueError(f"{existing} is a file, not a folder")
+        return folder
+
+    def check_model(self, spec: ModelSpec) -> None:
+        """Refuse a context longer than the model was trained for, or more context over all
+        slots than fits in memory."""
+        if self.n_ctx > spec.context:
+            raise ParameterError(
+                f"local model: invalid parameter 'n_ctx': {spec.name} holds at most "
+                f"{spec.context:,} tokens (got {shown(self.n_ctx)})"
+            )
+        total = self.n_ctx * self.n_parallel
+        if total > MAX_TOTAL_CONTEXT:
+            raise ParameterError(
+                f"local model: invalid parameter 'n_parallel': n_ctx x n_parallel is "
+                f"{total:,} tokens, at most {MAX_TOTAL_CONTEXT:,} fit in memory "
+                f"(got {self.n_parallel})"
+            )
+
+
+def local_settings(
+    model_name: str, base_url: str | None, model_args: dict[str, Any]
+) -> tuple[ModelSpec, LocalSettings]:
+    """The model and its settings, each checked: a bad one is refused in one line naming it
+    and its value, before the engine or the weights are touched."""
+    if base_url is not None:
+        raise ParameterError(
+            f"local model: --model-base-url is not taken: local models start their own "
+            f"server (got {base_url!r})"
+        )
+    try:
+        spec = model_spec(model_name)
+    except ValueError as error:
+        raise ParameterError(f"local model: {error}") from None
+    for name, value in model_args.items():
+        if name not in LocalSettings.model_fields:
+            raise ParameterError(
+                f"local model: unknown parameter {name!r} (got {shown(value)}); known: "
+                f"{', '.join(LocalSettings.model_fields)}"
+            )
+    settings: LocalSettings = validate_params("local model", LocalSettings, model_args)
+    settings.check_model(spec)
+    return spec, settings
 
 
 class LocalModelAPI(OpenAICompatibleAPI):
@@ -52,13 +128,8 @@ class LocalModelAPI(OpenAICompatibleAPI):
         config: GenerateConfig | None = None,
         **model_args: Any,
     ) -> None:
-        if base_url is not None:
-            raise ValueError("local models start their own server; do not pass a base URL")
-        known = set(LocalSettings.model_fields)
-        settings = LocalSettings.model_validate({k: v for k, v in model_args.items() if k in known})
-        client_args = {k: v for k, v in model_args.items() if k not in known}
-        self.spec = model_spec(model_name)
-        self.settings = settings
+        self.spec, self.settings = local_settings(model_name, base_url, model_args)
+        settings = self.settings
         require_engine()
         self.weights = ensure_weights(self.spec, settings.cache_dir)
         self.server: ServerProcess | None = None
@@ -69,7 +140,7 @@ class LocalModelAPI(OpenAICompatibleAPI):
             api_key=secrets.token_urlsafe(24),
             config=config or GenerateConfig(),
             service="local",
-            **client_args,
+            client_timeout=settings.client_timeout,
         )
 
     async def generate(

@@ -5,7 +5,9 @@ the paper's tables (markdown and CSV) and figures (PNG) in one folder.
 
 Any mix of tasks, models and parameters may be given, as files or folders (searched
 recursively). Logs of other tasks, unfinished runs and unreadable files are skipped with a
-note; of logs that ran exactly the same thing, the newest is used.
+note. Every run keeps its own row: only a retry of a run (``inspect eval-retry``, an
+``eval_set`` rerun: the same task id) supersedes it. Frontier probes are pooled on purpose,
+with the number of logs pooled shown.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -49,6 +53,7 @@ from evals.report.logs import (
     check_paths,
     log_files,
     read_header,
+    reason,
     scored_samples,
 )
 from evals.report.tables import (
@@ -62,6 +67,7 @@ from evals.report.tables import (
     step_field,
     write_table,
 )
+from evals.task_common import TASK_VERSION
 
 _PROBE_ARGS = {"k", "samples", "first_sample"}
 
@@ -91,28 +97,64 @@ def require_extras(figures_wanted: bool) -> None:
 
 def _probe_key(header: LogHeader) -> str:
     args = {k: v for k, v in header.settings.items() if k not in _PROBE_ARGS}
-    return json.dumps([header.model, header.model_args, args], sort_keys=True, default=str)
+    return json.dumps(
+        [header.model, header.model_args, header.base_url, header.generate_config, args],
+        sort_keys=True,
+        default=str,
+    )
 
 
 def select_logs(headers: Sequence[LogHeader], notes: list[str]) -> list[LogHeader]:
-    """This suite's finished logs, the newest of any that ran the same thing."""
-    chosen: dict[str, LogHeader] = {}
-    for header in sorted(headers, key=lambda h: h.created, reverse=True):
+    """This suite's finished logs, one per run: of a run's logs (an original and its retries,
+    which keep its task id) the newest finished one. Distinct runs are all kept, even when
+    they ran the same task, model and arguments."""
+    runs: dict[str, list[LogHeader]] = {}
+    for header in sorted(headers, key=lambda h: h.created_at, reverse=True):
         if header.experiment is None:
             notes.append(
                 f"skipped {header.path}: task {header.task!r} is not scored by one of the "
                 "suite's scorers"
             )
-        elif header.status != "success":
+        elif (version := header.newer_version()) is not None:
             notes.append(
-                f"skipped {header.path}: status {header.status} (finish it with "
-                "`inspect eval-retry`, then report again)"
+                f"skipped {header.path}: written by task version {version}, newer than this "
+                f"report's {TASK_VERSION} (update the suite, then report again)"
             )
-        elif header.experiment != "frontier" and header.identity() in chosen:
-            notes.append(f"skipped {header.path}: a newer log ran the same task and arguments")
         else:
-            chosen.setdefault(header.identity(), header)
-    return list(chosen.values())
+            runs.setdefault(header.run(), []).append(header)
+    chosen: list[LogHeader] = []
+    for logs in runs.values():
+        finished = [header for header in logs if header.status == "success"]
+        if finished:
+            chosen.append(finished[0])
+        for header in logs:
+            if finished and header is not finished[0]:
+                notes.append(
+                    f"skipped {header.path} ({header.status}): a log of the same run (task id "
+                    f"{header.task_id}) as {finished[0].path}, its newest finished log"
+                )
+            elif not finished:
+                notes.append(
+                    f"skipped {header.path}: status {header.status} (finish it with "
+                    "`inspect eval-retry`, then report again)"
+                )
+    _note_alike(chosen, notes)
+    return chosen
+
+
+def _note_alike(chosen: Sequence[LogHeader], notes: list[str]) -> None:
+    """Name the runs that ran the same task, model and arguments: each keeps a row."""
+    alike: dict[str, list[LogHeader]] = {}
+    for header in chosen:
+        if header.experiment != "frontier":
+            alike.setdefault(header.setting(), []).append(header)
+    for group in alike.values():
+        if len(group) > 1:
+            names = ", ".join(Path(header.path).name for header in group)
+            notes.append(
+                f"{len(group)} runs of the same task, model and arguments, each reported in a "
+                f"row of its own (its log in the run column): {names}"
+            )
 
 
 class _Reader:
@@ -132,10 +174,27 @@ class _Reader:
             self.progress.advance(self.overall)
 
 
+def check_out(out: str) -> None:
+    """Fail before reading anything when the report could not be written to ``out``."""
+    if not out.strip():
+        raise ReportError("--out is empty: name a folder")
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ReportError(f"--out {out}: a file of that name exists; name a folder")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ReportError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ReportError(f"--out {out}: {existing} is not writable")
+
+
 def build_report(paths: Sequence[str], out: str, draw: bool = True, quiet: bool = False) -> Report:
     """Read the logs under ``paths`` and write tables (and figures when ``draw``) to ``out``."""
     require_extras(draw)
     check_paths(paths)
+    check_out(out)
     files = log_files(paths)
     if not files:
         raise ReportError(f"no Inspect logs in {', '.join(paths)}")
@@ -157,45 +216,94 @@ def build_report(paths: Sequence[str], out: str, draw: bool = True, quiet: bool 
             try:
                 headers.append(read_header(path))
             except Exception as error:  # a damaged or foreign file must not end the report
-                report.notes.append(f"skipped {path}: unreadable ({type(error).__name__})")
+                report.notes.append(f"skipped {path}: unreadable ({reason(error)})")
             progress.advance(reading)
         selected = select_logs(headers, report.notes)
         progress.update(reading, description="reading samples", completed=0, total=len(selected))
         _collect(report, selected, _Reader(progress, reading))
         progress.remove_task(reading)
-    _write(report, Path(out), draw)
+    if not report.logs_read:
+        more = len(report.notes) - 1
+        why = f" ({report.notes[0]}{f'; {more} more notes' if more > 0 else ''})"
+        raise ReportError(
+            f"nothing to report: none of the {len(files)} log files in {', '.join(paths)} "
+            f"is a finished, readable log of the suite's tasks{why if report.notes else ''}"
+        )
+    try:
+        _write(report, Path(out), draw)
+    except OSError as error:
+        raise ReportError(f"--out {out}: cannot write the report ({reason(error)})") from None
     return report
 
 
 def _collect(report: Report, selected: Sequence[LogHeader], reader: _Reader) -> None:
     pools: dict[str, FrontierProbes] = {}
     for header in selected:
-        samples, notes = reader.samples(header)
-        report.notes += [f"{header.path}: {note}" for note in notes]
-        if not samples:
-            report.notes.append(f"skipped {header.path}: no scored samples")
-            continue
-        report.logs_read += 1
-        if header.experiment == "horizon":
-            report.horizon.append(horizon_result(header, samples))
-        elif header.experiment == "self_conditioning":
-            result = self_conditioning_result(header, samples)
-            report.rates += result.rates
-            report.slopes.append(result.slope)
-        elif header.experiment == "single_turn":
-            report.single_turn.append(single_turn_result(header, samples))
-        elif header.experiment == "frontier":
-            pool = pools.setdefault(_probe_key(header), FrontierProbes(header))
-            pool.add(header, samples)
+        try:
+            _add(report, header, reader, pools)
+        except Exception as error:  # one damaged log must not end the report
+            report.notes.append(f"skipped {header.path}: unusable samples ({reason(error)})")
     for pool in pools.values():
         report.frontier.append(pool.row())
         report.probes += pool.probe_rows()
-    report.horizon.sort(key=lambda r: (r.row.model, r.row.mode, r.row.k, r.row.variant))
-    report.rates.sort(key=lambda r: (r.model, r.mode, r.k, r.target_turn, r.variant, r.rate))
-    report.slopes.sort(key=lambda r: (r.model, r.mode, r.k, r.target_turn, r.variant))
-    report.single_turn.sort(key=lambda r: (r.model, r.mode, r.steps, r.k, r.variant))
+        report.notes += pool.notes()
+    _tell_apart(report)
+    report.horizon.sort(key=lambda r: (r.row.model, r.row.mode, r.row.k, r.row.variant, r.row.run))
+    report.rates.sort(key=lambda r: (r.model, r.mode, r.k, r.target_turn, r.variant, r.run, r.rate))
+    report.slopes.sort(key=lambda r: (r.model, r.mode, r.k, r.target_turn, r.variant, r.run))
+    report.single_turn.sort(key=lambda r: (r.model, r.mode, r.steps, r.k, r.variant, r.run))
     report.frontier.sort(key=lambda r: (r.model, r.mode, r.variant))
     report.probes.sort(key=lambda r: (r.model, r.mode, r.k))
+
+
+def _add(
+    report: Report, header: LogHeader, reader: _Reader, pools: dict[str, FrontierProbes]
+) -> None:
+    """One log's rows (a frontier log's probes go to its pool)."""
+    samples, notes = reader.samples(header)
+    if not samples:
+        report.notes.append(f"skipped {header.path}: no scored samples")
+        return
+    if header.experiment == "horizon":
+        report.horizon.append(horizon_result(header, samples))
+    elif header.experiment == "self_conditioning":
+        result = self_conditioning_result(header, samples)
+        report.rates += result.rates
+        report.slopes.append(result.slope)
+    elif header.experiment == "single_turn":
+        report.single_turn.append(single_turn_result(header, samples))
+    elif header.experiment == "frontier":
+        pool = pools.setdefault(_probe_key(header), FrontierProbes(header))
+        pool.add(header, samples)
+    report.notes += [f"{header.path}: {note}" for note in notes]
+    report.logs_read += 1
+
+
+def _tell_apart(report: Report) -> None:
+    """Rows of distinct runs that would read alike name their log in the run column (and
+    their curves in the figures)."""
+
+    def mark(rows: Sequence[Any], key: Callable[[Any], Hashable]) -> None:
+        groups: dict[Hashable, list[Any]] = {}
+        for row in rows:
+            groups.setdefault(key(row), []).append(row)
+        for group in groups.values():
+            if len({row.log for row in group}) > 1:
+                for row in group:
+                    row.run = Path(row.log).name
+
+    mark([r.row for r in report.horizon], lambda r: (r.model, r.mode, r.k, r.variant))
+    for result in report.horizon:
+        if result.row.run:
+            result.task_curve.label += f" · {result.row.run}"
+            result.turn_curve.label += f" · {result.row.run}"
+
+    def conditioning(r: Any) -> Hashable:
+        return (r.model, r.mode, r.k, r.target_turn, r.protocol, r.offsets, r.variant)
+
+    mark(report.rates, conditioning)
+    mark(report.slopes, conditioning)
+    mark(report.single_turn, lambda r: (r.model, r.mode, r.steps, r.k, r.variant))
 
 
 def _horizon_columns() -> list[Column]:
@@ -218,6 +326,7 @@ def _horizon_columns() -> list[Column]:
         column("trials"),
         column("steps"),
         column("variant"),
+        column("run"),
         column("turns observed", render=fraction("observed_turns", "planned_turns")),
         column("turn-1 acc", "turn1_accuracy"),
         column("turn acc", "turn_accuracy"),
@@ -257,6 +366,7 @@ _SETTING = [
     column("protocol"),
     column("offsets"),
     column("variant"),
+    column("run"),
 ]
 
 
@@ -286,7 +396,7 @@ def _write(report: Report, out: Path, draw: bool) -> None:
     table(
         report.single_turn,
         [column("model"), column("mode"), column("steps"), column("K", "k"), column("variant")]
-        + [column("samples"), _bounded("whole")]
+        + [column("run"), column("samples"), _bounded("whole")]
         + [column("block acc", "block_accuracy")],
         "single_turn",
         "Single-turn execution",
@@ -295,6 +405,7 @@ def _write(report: Report, out: Path, draw: bool) -> None:
         report.frontier,
         [column("model"), column("mode"), column("variant"), _frontier_cell(50)]
         + [_frontier_cell(80), column("probes"), column("samples/probe", "samples")]
+        + [column("logs pooled", "logs")]
         + [column("tokens"), column("reasoning tokens", "reasoning_tokens")],
         "frontier",
         "Frontier: the longest sum executed in one turn",

@@ -1,11 +1,13 @@
 """The report's rows and curves for each experiment, computed by the scorers' own functions
 from the score values in the logs, so every number equals what the scorer logged.
 
-A row of ``horizon``, ``self_conditioning`` or ``single_turn`` is one log (the newest of
-logs that ran the same thing). Frontier probes are pooled per model and setting across
-logs: a probe at K is the set of instances observed at K (the newest log wins for an
-instance), passing threshold s when its accuracy is at least s, which is the search's own
-verdict once the search stops; H_s is the largest passing K below the smallest failing K.
+A row of ``horizon``, ``self_conditioning`` or ``single_turn`` is one run (its newest
+finished log, when it was retried); runs that read alike name their log in a ``run`` column.
+Frontier probes are pooled on purpose per model and setting across logs, and the number of
+logs pooled is shown: a probe at K is the set of instances observed at K (the newest log
+wins for an instance, with a note), passing threshold s when its accuracy is at least s,
+which is the search's own verdict once the search stops; H_s is the largest passing K below
+the smallest failing K.
 """
 
 from __future__ import annotations
@@ -51,16 +53,19 @@ _SHOWN_ELSEWHERE = {
 
 
 def model_label(header: LogHeader) -> str:
-    """The model, with its ``-M`` arguments when it has any (a simulated p, say)."""
-    if not header.model_args:
-        return header.model
-    args = ", ".join(f"{name}={value}" for name, value in sorted(header.model_args.items()))
-    return f"{header.model} ({args})"
+    """The model, with its ``-M`` arguments when it has any (a simulated p, say) and the
+    base URL it was given (two endpoints serving one model name)."""
+    label = header.model
+    if header.model_args:
+        args = ", ".join(f"{name}={value}" for name, value in sorted(header.model_args.items()))
+        label = f"{label} ({args})"
+    return f"{label} @ {header.base_url}" if header.base_url else label
 
 
 def variant(header: LogHeader) -> str:
     """Task arguments that differ from the task's defaults and have no column of their own
-    (``history=full``, ``votes=5``), so two rows that look alike say how they differ."""
+    (``history=full``, ``votes=5``), then the generate options given to the model
+    (``temperature=0``), so two rows that look alike say how they differ."""
     experiment = header.experiment
     if experiment is None:
         return ""
@@ -73,6 +78,7 @@ def variant(header: LogHeader) -> str:
         for name, value in sorted(header.settings.items())
         if name not in _SHOWN_ELSEWHERE[experiment] and name in defaults and value != defaults[name]
     ]
+    changed += [f"{name}={value}" for name, value in sorted(header.generate_config.items())]
     return ", ".join(changed)
 
 
@@ -111,6 +117,8 @@ class HorizonRow(BaseModel):
     theory_horizon_80: float
     cached_input_share: float
     log: str
+    run: str = ""
+    """The log's file name when another run's row reads alike, else empty."""
 
 
 class Curve(BaseModel):
@@ -219,6 +227,8 @@ class ConditioningSetting(BaseModel):
     offsets: str
     variant: str
     log: str
+    run: str = ""
+    """The log's file name when another run's rows read alike, else empty."""
 
 
 class RateRow(ConditioningSetting):
@@ -324,6 +334,8 @@ class SingleTurnRow(BaseModel):
     whole_high: float
     block_accuracy: float
     log: str
+    run: str = ""
+    """The log's file name when another run's row reads alike, else empty."""
 
 
 def single_turn_result(header: LogHeader, samples: Sequence[ScoredSample]) -> SingleTurnRow:
@@ -379,6 +391,8 @@ class FrontierRow(BaseModel):
     horizon_80_upper: int | None
     tokens: int
     reasoning_tokens: int
+    logs: int
+    """Logs pooled into this row."""
 
 
 class FrontierProbes:
@@ -389,15 +403,31 @@ class FrontierProbes:
         self.mode = str(header.argument("mode", "thinking"))
         self.variant = variant(header)
         self.probes: dict[int, Probe] = {}
+        self.logs = 0
+        self.repeated: dict[int, int] = {}
+        """Per K, observations of an instance already seen in a newer log (not used)."""
 
     def add(self, header: LogHeader, samples: Sequence[ScoredSample]) -> None:
         """A probe log's outcomes; an instance already seen (in a newer log) is kept."""
         k = int(header.argument("k", 0))
         probe = self.probes.setdefault(k, Probe(k=k))
+        seen = set(probe.outcomes)
+        repeated = len({int(sample.id) for sample in samples} & seen)
+        if repeated:
+            self.repeated[k] = self.repeated.get(k, 0) + repeated
         for sample in samples:
             probe.outcomes.setdefault(int(sample.id), whole_correct(sample.value))
         probe.tokens = probe.tokens + header.tokens
         probe.logs.append(header.path)
+        self.logs += 1
+
+    def notes(self) -> list[str]:
+        """Observations the pool did not use, so none is dropped unsaid."""
+        return [
+            f"frontier {self.model} · {self.mode}: at K={k}, {count} observations of "
+            "instances also observed in a newer log were not used (the newest is)"
+            for k, count in sorted(self.repeated.items())
+        ]
 
     def probe_rows(self) -> list[ProbeRow]:
         rows = []
@@ -436,6 +466,7 @@ class FrontierProbes:
             horizon_80_upper=up80,
             tokens=sum(p.tokens for p in probes),
             reasoning_tokens=sum(p.reasoning_tokens for p in probes),
+            logs=self.logs,
         )
 
 

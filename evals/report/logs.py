@@ -9,7 +9,9 @@ score values, so memory holds the scores, never a whole log.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,11 +21,25 @@ from inspect_ai.scorer import Score, mean_score
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.frontier import Tokens, log_tokens
+from evals.task_common import TASK_VERSION
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}
 _EARLIER_SETTINGS = {"layout": "suite", "parsing": "lenient"}
 """What logs made before these task parameters existed ran with."""
+OPERATIONAL_CONFIG = {
+    "max_retries",
+    "timeout",
+    "attempt_timeout",
+    "stream_idle_timeout",
+    "max_connections",
+    "adaptive_connections",
+    "cache_prompt",
+    "cache",
+    "batch",
+}
+"""Generate options that change how requests are sent, never what a model replies."""
+_VERSION = re.compile(r"^(\d+)-[A-Z]+$")
 
 
 class ReportError(Exception):
@@ -41,6 +57,16 @@ class LogHeader(BaseModel):
     task_args: dict[str, Any] = Field(default_factory=dict)
     created: str
     status: str
+    task_id: str = ""
+    """Inspect's id of the task run; ``inspect eval-retry`` and ``eval_set`` keep it."""
+    eval_id: str = ""
+    task_version: int | str = 0
+    base_url: str | None = None
+    """The ``--model-base-url`` given (Inspect records no base URL taken from the
+    environment)."""
+    generate_config: dict[str, Any] = Field(default_factory=dict)
+    """Generate options given to the model (``--temperature``, ``--max-tokens``) that can
+    change its replies."""
     sample_ids: list[int | str] = Field(default_factory=list)
     epochs: int = 1
     reducer: list[str] | None = None
@@ -79,11 +105,47 @@ class LogHeader(BaseModel):
         }
         return earlier | self.task_args
 
-    def identity(self) -> str:
-        """Logs with the same identity ran the same thing; the newest one is kept."""
+    def run(self) -> str:
+        """Logs with the same run are one run: an original and its retries (``inspect
+        eval-retry``, an ``eval_set`` rerun), which keep the task id. Of those the newest
+        finished one is reported; logs of distinct runs are never merged."""
+        run_id = self.task_id or self.eval_id or self.path
+        return json.dumps([run_id, self.task, self.model])
+
+    def setting(self) -> str:
+        """Logs with the same setting ran the same task, model and arguments; they are still
+        distinct runs (a smoke test beside a full run, or two endpoints whose URL Inspect
+        did not record), so each keeps a row of its own, told apart by its log."""
         return json.dumps(
-            [self.task, self.model, self.model_args, self.settings], sort_keys=True, default=str
+            [
+                self.task,
+                self.model,
+                self.model_args,
+                self.base_url,
+                self.generate_config,
+                self.settings,
+            ],
+            sort_keys=True,
+            default=str,
         )
+
+    @property
+    def created_at(self) -> datetime:
+        """When the log was created, comparable across time zones."""
+        try:
+            when = datetime.fromisoformat(self.created)
+        except ValueError:
+            return datetime.min.replace(tzinfo=UTC)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+    def newer_version(self) -> str | None:
+        """The task version when it is newer than this suite's (its scores may mean
+        something this report does not know), else None."""
+        made = _VERSION.match(str(self.task_version))
+        known = _VERSION.match(TASK_VERSION)
+        if made and known and int(made.group(1)) > int(known.group(1)):
+            return str(self.task_version)
+        return None
 
 
 class ScoredSample(BaseModel):
@@ -111,6 +173,15 @@ def _header_json(log: EvalLog) -> str:
             "task_args": spec.task_args,
             "created": spec.created,
             "status": log.status,
+            "task_id": spec.task_id,
+            "eval_id": spec.eval_id,
+            "task_version": spec.task_version,
+            "base_url": spec.model_base_url,
+            "generate_config": {
+                name: value
+                for name, value in spec.model_generate_config.model_dump(exclude_none=True).items()
+                if name not in OPERATIONAL_CONFIG
+            },
             "sample_ids": spec.dataset.sample_ids or [],
             "epochs": spec.config.epochs or 1,
             "reducer": spec.config.epochs_reducer,
@@ -119,6 +190,13 @@ def _header_json(log: EvalLog) -> str:
         },
         default=str,
     )
+
+
+def reason(error: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    text = lines[0][:200] if lines else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def check_paths(paths: Sequence[str]) -> None:
@@ -133,7 +211,10 @@ def log_files(paths: Sequence[str]) -> list[str]:
     found: list[str] = []
     for path in paths:
         if Path(path).is_dir():
-            found += sorted(info.name for info in list_eval_logs(path, recursive=True))
+            try:
+                found += sorted(info.name for info in list_eval_logs(path, recursive=True))
+            except OSError as error:
+                raise ReportError(f"cannot list the logs in {path}: {error.strerror}") from None
         else:
             found.append(str(Path(path).resolve().as_uri()))
     unique = list(dict.fromkeys(_local(name) for name in found))

@@ -205,6 +205,20 @@ def test_voting_on_replies_that_only_call_tools_records_no_answer(
     assert correctness(log.samples[0], "turn") == [0.0] * 3
 
 
+def test_a_sliding_window_keeps_whole_turns_after_tool_calls(
+    fresh: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """No tool messages enter the history, so the window's (user, reply) pairs stay whole."""
+    fresh.set_plan(lambda info: Action(null_content=True, tool_calls=("lookup",)))
+    log = run(horizon(samples=1, turns=5, window=1), tmp_path)
+    assert fresh.requests == 5
+    assert_history_clean(fresh.served)
+    roles = [[m["role"] for m in s.body["messages"]] for s in fresh.served]
+    assert roles[-1] == ["system", "user", "assistant", "user"]
+    assert log.samples is not None
+    assert [r.tool_calls for r in records(log.samples[0])] == [1] * 5
+
+
 @pytest.mark.parametrize("protocol", ["full", "target"])
 def test_self_conditioning_turns_with_tool_calls_are_one_request_each(
     fresh: FakeOpenAIServer, tmp_path: Path, protocol: str

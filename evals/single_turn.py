@@ -12,7 +12,6 @@ from __future__ import annotations
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, GenerateConfig
-from inspect_ai.solver import generate
 from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
@@ -28,6 +27,7 @@ from evals.task_common import (
     single_turn_elicitation,
 )
 from scorers.single_turn import single_turn_scorer
+from solvers.replies import single_reply
 from solvers.thinking import Elicitation, elicit
 
 FRONTIER_REASONING_TOKENS = PAPER_REASONING_TOKENS
@@ -111,7 +111,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
     ]
     return Task(
         dataset=MemoryDataset(samples, name=name),
-        solver=elicit(generate(), elicitation),
+        solver=elicit(single_reply(), elicitation),
         scorer=single_turn_scorer(parsing=params.parsing, mode=params.mode),
         config=config,
         version=TASK_VERSION,

@@ -5,6 +5,11 @@ user text itself or a list of items joined by ``separator``. Every turn is a spa
 ``inspect view``, and its user message and reply carry ``metadata={"turn": n}`` and ids
 named by sample, turn and role (:func:`turn_message_id`); the per-turn records live in
 :class:`TurnLog` (a StoreModel, so they are saved in the log and survive ``inspect score``).
+
+A turn is exactly one request, whatever the model returns (see :mod:`solvers.replies`).
+Tools are never run: a reply that calls one (offered or not) is read by its visible text
+like any other, the number of calls is recorded, and the calls are removed from what later
+turns see. A response without choices is an empty reply.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pydantic import Field
 from scorers.parsing import THINKING_MODE, AnswerParser, ParsedAnswer, answer_parser
 from solvers.history import HistoryPolicy, history_policy
 from solvers.records import CompactRecord
+from solvers.replies import drop_tool_calls, one_request
 
 ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
 """Stop reasons after which a conversation cannot meaningfully go on."""
@@ -87,6 +93,8 @@ class TurnRecord(CompactRecord):
     reasoning_returned: bool = False
     rewritten: bool = False
     """True when a rewrite hook replaced what the history policy would have shown."""
+    tool_calls: int = 0
+    """Tool calls the reply carried; none was run and later turns do not see them."""
 
 
 class TurnLog(StoreModel):
@@ -163,7 +171,8 @@ def multi_turn(
     first_turn: int = 1,
     parser: AnswerParser | None = None,
 ) -> Solver:
-    """Run one generate per planned turn, applying a history policy to each reply.
+    """Run one request per planned turn (:func:`~solvers.replies.one_request`), applying
+    a history policy to each reply.
 
     Args:
       turns_field: Sample metadata field holding the turns.
@@ -184,6 +193,7 @@ def multi_turn(
     read = default_parser(mode) if parser is None else parser
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
+        ask = one_request(generate)
         log = store_as(TurnLog)
         records: list[TurnRecord] = []
         ended = "completed"
@@ -200,12 +210,15 @@ def multi_turn(
                     # logs and their peak memory grow with the square of the turns. Message
                     # metadata is never sent to the model.
                     state.messages.append(user_turn(state, number, text))
-                    state = await generate(state)
+                    state = await ask(state)
                     output = state.output
                     reply = output.completion
                     answer = read(reply)
                     message = state.messages[-1]
-                    returned = isinstance(message, ChatMessageAssistant) and _has_reasoning(message)
+                    calls, returned = 0, False
+                    if isinstance(message, ChatMessageAssistant):
+                        calls = drop_tool_calls(message)
+                        returned = _has_reasoning(message)
                     shown = policy(reply, answer)
                     record = TurnRecord(
                         turn=number,
@@ -217,6 +230,7 @@ def multi_turn(
                         stop_reason=output.stop_reason,
                         usage=output.usage,
                         reasoning_returned=returned,
+                        tool_calls=calls,
                     )
                     replaced = None if rewrite is None else rewrite(state, record)
                     if replaced is not None and replaced != shown:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from scorers.parsing import AnswerParser
 from solvers.history import HistoryPolicy
+from solvers.replies import one_request
 from solvers.turn_loop import default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
@@ -63,9 +64,11 @@ def voting_generate(
     seed: int,
     parser: AnswerParser | None = None,
 ) -> Generate:
-    """A ``generate`` that samples n replies per call and keeps the majority answer, each
-    reply read by ``parser`` (None: the paper's rule, reasoning blocks left in)."""
+    """A ``generate`` that samples n replies per call, one request each
+    (:func:`~solvers.replies.one_request`), and keeps the majority answer, each reply read
+    by ``parser`` (None: the paper's rule, reasoning blocks left in)."""
     read = default_parser("plain") if parser is None else parser
+    ask = one_request(generate)
     calls = 0
     records: list[VoteRecord] = []
 
@@ -79,7 +82,7 @@ def voting_generate(
         candidates: list[tuple[ModelOutput, ChatMessage]] = []
         for i in range(n):
             kwargs["seed"] = seed + calls * VOTE_SEED_STRIDE + i
-            state = await generate(state, tool_calls=tool_calls, **kwargs)
+            state = await ask(state, **kwargs)
             candidates.append((state.output, state.messages.pop()))
         values = [read(output.completion).value for output, _ in candidates]
         rng = random.Random(f"vote-{seed}-{state.sample_id}-{calls}")

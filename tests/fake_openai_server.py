@@ -6,7 +6,10 @@ Only the standard library serves (a threaded ``http.server``), so it runs wherev
 test extra is installed. Replies are computed from the request's messages exactly as the
 in-process simulated model computes them, so a faulty run can be compared with a clean
 one. A fault plan (a plain callable) decides per request whether to answer, fail with a
-status, stall past the client's timeout, or send a chosen malformed reply.
+status, stall past the client's timeout, or send a chosen malformed reply (tool calls
+nobody offered, a refusal, no choices at all, ...). Like OpenAI's endpoint, the server
+refuses (400) a conversation in which an assistant message's tool calls are not answered
+by tool messages, or a tool message answers no call.
 
     with FakeOpenAIServer(SimulatedBehaviour(p=0.9)) as server:
         eval(task, model="openai-api/fake/executor", model_base_url=server.base_url, ...)
@@ -68,11 +71,21 @@ class Action:
     content: str | None = None
     raw_content: bytes | None = None
     reasoning: str | None = None
-    finish_reason: str = "stop"
+    finish_reason: str | None = "stop"
     error_code: str | None = None
     error_message: str = "injected fault"
     hold: threading.Event | None = None
     """Block until this event is set (or the client goes away) before answering."""
+    tool_calls: tuple[str, ...] = ()
+    """Functions the reply calls, whether or not any tool was offered."""
+    tool_arguments: str = "{}"
+    """The arguments of every call, as sent (need not be JSON)."""
+    null_content: bool = False
+    """Send ``"content": null`` (as replies carrying only tool calls usually do)."""
+    refusal: str | None = None
+    """Send this as the message's ``refusal`` field."""
+    no_choices: bool = False
+    """Send ``"choices": []``."""
 
 
 FaultPlan = Callable[[RequestInfo], Action | None]
@@ -121,12 +134,40 @@ def simulated_text(messages: list[ChatMessage], behaviour: SimulatedBehaviour) -
     return simulated_output(messages, behaviour).completion
 
 
+def tool_history_error(raw: list[dict[str, Any]]) -> str | None:
+    """Why OpenAI would refuse these request messages for their tool calls, or None: every
+    call of an assistant message must be answered by the tool messages right after it,
+    and every tool message must answer such a call."""
+    pending: set[str] = set()
+    for index, message in enumerate(raw):
+        role = message.get("role")
+        if role == "tool":
+            call = str(message.get("tool_call_id"))
+            if call not in pending:
+                return (
+                    f"Invalid parameter: messages with role 'tool' must be a response to a "
+                    f"preceding message with 'tool_calls' (messages.[{index}])."
+                )
+            pending.discard(call)
+            continue
+        if pending:
+            return (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                f"responding to each 'tool_call_id'. Missing: {', '.join(sorted(pending))}."
+            )
+        if role == "assistant":
+            pending = {str(call.get("id")) for call in message.get("tool_calls") or []}
+    return None
+
+
 @dataclass
 class ServedRequest:
     info: RequestInfo
     action: Action
     authorization: str
     final: bool = False
+    body: dict[str, Any] = field(default_factory=dict)
+    """The request as received (JSON)."""
 
 
 @dataclass
@@ -168,7 +209,11 @@ class _Handler(BaseHTTPRequestHandler):
             input_tokens=input_tokens,
             messages=tuple(messages),
         )
-        action = (state.plan(info) if state.plan else None) or Action()
+        refused = tool_history_error(body.get("messages", []))
+        if refused is not None:
+            action = Action(status=400, error_message=refused)
+        else:
+            action = (state.plan(info) if state.plan else None) or Action()
         window = state.behaviour.context_window
         if action == Action() and window is not None and input_tokens > window:
             # the simulated executor would stop with model_length; OpenAI says it this way
@@ -181,7 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
         served = ServedRequest(
-            info=info, action=action, authorization=self.headers.get("authorization", "")
+            info=info,
+            action=action,
+            authorization=self.headers.get("authorization", ""),
+            body=body,
         )
         with state.lock:
             state.served.append(served)
@@ -213,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> bytes:
         state = self.server.state
         text = action.content
-        if text is None and action.raw_content is None:
+        if text is None and action.raw_content is None and not action.null_content:
             text = simulated_text(messages, state.behaviour)
         placeholder = "\u0000RAW\u0000"
         message: dict[str, Any] = {
@@ -222,13 +270,25 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if action.reasoning is not None:
             message["reasoning_content"] = action.reasoning
+        if action.refusal is not None:
+            message["refusal"] = action.refusal
+        if action.tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{index}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": action.tool_arguments},
+                }
+                for index, name in enumerate(action.tool_calls)
+            ]
         reply_chars = len(text or "") + len(action.raw_content or b"")
+        choices = [{"index": 0, "message": message, "finish_reason": action.finish_reason}]
         completion = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
             "created": 0,
             "model": body.get("model", "fake"),
-            "choices": [{"index": 0, "message": message, "finish_reason": action.finish_reason}],
+            "choices": [] if action.no_choices else choices,
             "usage": {
                 "prompt_tokens": tokens,
                 "completion_tokens": reply_chars // CHARS_PER_TOKEN + 1,

@@ -6,7 +6,7 @@ after a few step counts and H_0.5 / H_0.8, each with its 95% bootstrap interval,
 paired difference (B - A) of per-instance turn accuracy and of survival to each step count,
 with an interval that resamples instances (both protocols saw the same instances).
 
-    python benchmarks/prompt_sensitivity.py docs/logs/horizon docs/logs/horizon-paper
+    python benchmarks/prompt_sensitivity.py docs/logs/suite-layout/horizon docs/logs/horizon
 """
 
 from __future__ import annotations

@@ -16,7 +16,15 @@ from inspect_ai.solver import generate
 from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
-from evals.params import CommonParams, ParameterError, validate_params
+from evals.params import (
+    MAX_INSTANCES,
+    MAX_KEYS,
+    CommonParams,
+    InvalidField,
+    check_product,
+    shown_count,
+    validate_params,
+)
 from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
 from evals.task_common import (
@@ -48,6 +56,16 @@ class SingleTurnParams(CommonParams):
     def _check(self) -> SingleTurnParams:
         if self.k > self.steps:
             raise ValueError(f"k ({self.k}) must not exceed steps ({self.steps})")
+        instances = self.first_sample + self.samples
+        if instances > MAX_INSTANCES:
+            field = "first_sample" if self.first_sample > self.samples else "samples"
+            raise InvalidField(
+                field,
+                getattr(self, field),
+                f"first_sample + samples is {shown_count(instances)} instances, more than the "
+                f"{MAX_INSTANCES:,} a task may draw or read",
+            )
+        check_product({"first_sample + samples": instances, "steps": self.steps}, MAX_KEYS, "keys")
         return self
 
     @property
@@ -68,14 +86,8 @@ class SingleTurnParams(CommonParams):
             reasoning_effort=None,
             reasoning_tokens=None,
         )
-        data: ExecutionDataset = build_data(horizon_params, task)
-        chosen = data.instances[self.first_sample :]
-        if len(chosen) < self.samples:
-            raise ParameterError(
-                f"{task}: the dataset has {len(data.instances)} instances, "
-                f"fewer than first_sample + samples ({self.first_sample + self.samples})"
-            )
-        return data, chosen[: self.samples]
+        data = build_data(horizon_params, task, instances="first_sample + samples")
+        return data, data.instances[self.first_sample :]
 
 
 def single_turn_sample(

@@ -76,7 +76,7 @@ CASES: dict[str, Case] = {
     "mode unknown": Case("horizon", {"mode": "fancy"}, "'mode'"),
     "history unknown": Case("horizon", {"history": "everything"}, "'history'"),
     "dictionary empty": Case("horizon", {"dict_size": 0}, "'dict_size'"),
-    "dictionary too big": Case("horizon", {"dict_size": 10**6}, "exceeds the vocabulary"),
+    "dictionary too big": Case("horizon", {"dict_size": 10**6}, "'dict_size'"),
     "range inverted": Case("horizon", {"value_min": 5, "value_max": 1}, "value_min"),
     "value too long": Case("horizon", {"value_max": 10**600}, "'value_max'"),
     "value past str limit": Case("horizon", {"value_min": -(10**5000)}, "'value_min'"),
@@ -105,8 +105,8 @@ CASES: dict[str, Case] = {
     "single parsing": Case("single_turn", {"parsing": 0}, "'parsing'"),
     "frontier parsing": Case("frontier", {"parsing": "loose"}, "'parsing'"),
     # dataset files
-    "file missing": Case("horizon", {}, "does not exist", missing),
-    "file is a folder": Case("horizon", {}, "does not exist", folder),
+    "file missing": Case("horizon", {}, "'dataset_file': no such file", missing),
+    "file is a folder": Case("horizon", {}, "'dataset_file': not a regular file", folder),
     "file empty": Case("horizon", {}, "non-empty list", write("")),
     "file not json": Case("horizon", {}, "neither JSON nor JSON lines", write("{not json")),
     "file not utf-8": Case("horizon", {}, "not UTF-8", write(b'[{"input": ["\xff"]}]')),
@@ -115,7 +115,10 @@ CASES: dict[str, Case] = {
     "single-turn file": Case("single_turn", {}, "not an object", write("[1, 2]")),
     "frontier file": Case("frontier", {}, "frontier: ", write("[1, 2]")),
     "frontier past the file": Case(
-        "frontier", {"k": 2, "first_sample": 1}, "frontier: samples=21", records(GOOD)
+        "frontier",
+        {"k": 2, "first_sample": 1},
+        "1 instances, fewer than first_sample + samples (21)",
+        records(GOOD),
     ),
     "record not object": Case("horizon", {}, "not an object", write("[1, 2]")),
     "record lacks output": Case(
@@ -181,7 +184,9 @@ CASES: dict[str, Case] = {
     "more samples than the file": Case(
         "horizon", {"samples": 2}, "holds 1 instances", records(GOOD)
     ),
-    "more steps than the file": Case("horizon", {"steps": 3}, "holds only 2", records(GOOD)),
+    "more steps than the file": Case(
+        "horizon", {"steps": 3}, "'steps': instance 0 of", records(GOOD)
+    ),
 }
 
 

@@ -35,6 +35,12 @@ MAX_SAMPLES = 10_000
 """Most samples a task holds (``self_conditioning``: rates x samples)."""
 MAX_VOTES = 100
 """Most replies sampled per turn (``votes``); each is a model call."""
+MAX_SEED = 2**63 - 1
+"""Seeds are 0 .. 2**63 - 1: ``random`` treats -n as n, so a negative seed would silently
+repeat a positive one's data."""
+MAX_TOKEN_COUNT = 2**31 - 1
+"""Largest token count (``reasoning_tokens``, ``max_tokens``): providers read them as 32-bit
+integers."""
 THINKING_ONLY = ("reasoning_effort", "reasoning_tokens")
 """Settings that only thinking mode sends to the provider."""
 
@@ -110,12 +116,12 @@ class CommonParams(BaseModel):
     mode: Mode
     layout: Layout = "paper"
     parsing: ParsingRule = "paper"
-    seed: int
+    seed: int = Field(ge=0, le=MAX_SEED)
     dict_size: int = Field(ge=1, le=MAX_DICTIONARY_SIZE)
     value_min: int
     value_max: int
     reasoning_effort: ReasoningEffort | None
-    reasoning_tokens: int | None = Field(default=None, ge=1)
+    reasoning_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKEN_COUNT)
     dataset_file: str | None
 
     @field_validator("value_min", "value_max")
@@ -168,6 +174,9 @@ class HorizonParams(CommonParams):
     @model_validator(mode="after")
     def _check_length(self) -> HorizonParams:
         if self.steps is not None:
+            if self.k > MAX_KEYS:
+                # one turn of all the steps, but the worked example holds turns of k keys
+                raise InvalidField("k", self.k, f"k is at most {MAX_KEYS:,}")
             check_product({"samples": self.samples, "steps": self.steps}, MAX_KEYS, "keys")
         elif self.turns is not None:
             check_product(

@@ -19,6 +19,7 @@ from evals.dataset import ExecutionDataset, Instance
 from evals.params import (
     MAX_INSTANCES,
     MAX_KEYS,
+    MAX_TOKEN_COUNT,
     CommonParams,
     InvalidField,
     check_product,
@@ -50,12 +51,12 @@ class SingleTurnParams(CommonParams):
     first_sample: int = Field(default=0, ge=0)
     """Index of the first instance used (probes take consecutive batches of instances)."""
     steps: int = Field(ge=1)
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKEN_COUNT)
 
     @model_validator(mode="after")
     def _check(self) -> SingleTurnParams:
         if self.k > self.steps:
-            raise ValueError(f"k ({self.k}) must not exceed steps ({self.steps})")
+            raise InvalidField("k", self.k, f"k ({self.k}) must not exceed steps ({self.steps})")
         instances = self.first_sample + self.samples
         if instances > MAX_INSTANCES:
             field = "first_sample" if self.first_sample > self.samples else "samples"
@@ -65,8 +66,16 @@ class SingleTurnParams(CommonParams):
                 f"first_sample + samples is {shown_count(instances)} instances, more than the "
                 f"{MAX_INSTANCES:,} a task may draw or read",
             )
-        check_product({"first_sample + samples": instances, "steps": self.steps}, MAX_KEYS, "keys")
+        check_product(
+            {"first_sample + samples": instances, self.length: self.steps}, MAX_KEYS, "keys"
+        )
         return self
+
+    @property
+    def length(self) -> str:
+        """The parameter that set ``steps``: ``k`` when they are equal (the ``frontier``
+        task's probes, whose only length is k)."""
+        return "k" if self.k == self.steps else "steps"
 
     @property
     def blocks(self) -> int:
@@ -86,7 +95,9 @@ class SingleTurnParams(CommonParams):
             reasoning_effort=None,
             reasoning_tokens=None,
         )
-        data = build_data(horizon_params, task, instances="first_sample + samples")
+        data = build_data(
+            horizon_params, task, instances="first_sample + samples", length=self.length
+        )
         return data, data.instances[self.first_sample :]
 
 

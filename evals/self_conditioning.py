@@ -278,7 +278,7 @@ def self_conditioning(
     base = params.horizon_params()
     return self_conditioning_task(
         params,
-        build_data(base, "self_conditioning"),
+        build_data(base, "self_conditioning", length="target_turn"),
         generate_config(base),
         elicitation(base),
         TASK_VERSION,

@@ -22,7 +22,9 @@ from inspect_ai import eval
 from inspect_ai._eval.loader import load_tasks
 from inspect_ai._util.error import PrerequisiteError
 
+from evals.frontier import frontier
 from evals.horizon import horizon
+from evals.params import ParameterError
 from evals.single_turn import single_turn
 
 MODEL = "openai-api/fake/tripwire"
@@ -500,3 +502,12 @@ def test_explicit_ids_in_any_order_name_the_samples(tmp_path: Path) -> None:
     path = records({**GOOD, "id": 7}, {**GOOD, "id": 3})(tmp_path)
     task = horizon(samples=2, turns=2, dataset_file=path)
     assert [sample.id for sample in task.dataset] == [7, 3]
+
+
+def test_a_task_default_for_thinking_is_not_refused_in_another_mode() -> None:
+    # The frontier task's 32,000-token budget is its thinking default: -T mode=plain alone
+    # must not be refused for it, though an explicit effort is.
+    task = frontier(k=2, samples=1, mode="plain")
+    assert task.config.reasoning_tokens is None  # plain mode sends no reasoning settings
+    with pytest.raises(ParameterError, match="'reasoning_effort'"):
+        frontier(k=2, samples=1, mode="plain", reasoning_effort="high")

@@ -91,7 +91,9 @@ def frontier(
         Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
     arguments = dict(locals(), steps=k)  # a probe is one block of k keys
-    params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
+    params: SingleTurnParams = validate_params(
+        "frontier", SingleTurnParams, arguments, defaults={"reasoning_tokens": 32_000}
+    )
     return single_turn_task(params, name="frontier_probe", task="frontier")
 
 

@@ -11,7 +11,10 @@ Rerunning the same command on the same ``--log-dir`` runs only unfinished cells 
 samples. The cells are written out one by one because Inspect finds the tasks of a file by
 reading its source for ``@task`` functions: tasks made in a loop would not be found. Each
 cell hands its parameters (``locals()``, read first thing) to ``horizon`` unchanged; the
-rest of ``horizon``'s parameters (votes, window, dictionary) keep their defaults.
+rest of ``horizon``'s parameters (votes, window, dictionary) keep their defaults. Plain
+cells take no reasoning settings (``horizon`` refuses them in plain mode), so
+``-T reasoning_effort=high`` reaches the thinking cells and Inspect notes that the plain
+cells do not use it.
 """
 
 from __future__ import annotations
@@ -31,13 +34,12 @@ def horizon_k1_plain(
     steps: int | None = None,
     seed: int = 42,
     history: str = "paper",
-    reasoning_effort: str | None = None,
-    reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 1, plain (parameters as in ``evals/horizon``)."""
+    """K = 1, plain (parameters as in ``evals/horizon``; plain mode sends no
+    reasoning settings, so a plain cell takes none)."""
     return horizon(k=1, mode="plain", **locals())
 
 
@@ -65,13 +67,12 @@ def horizon_k2_plain(
     steps: int | None = None,
     seed: int = 42,
     history: str = "paper",
-    reasoning_effort: str | None = None,
-    reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 2, plain (parameters as in ``evals/horizon``)."""
+    """K = 2, plain (parameters as in ``evals/horizon``; plain mode sends no
+    reasoning settings, so a plain cell takes none)."""
     return horizon(k=2, mode="plain", **locals())
 
 
@@ -99,13 +100,12 @@ def horizon_k5_plain(
     steps: int | None = None,
     seed: int = 42,
     history: str = "paper",
-    reasoning_effort: str | None = None,
-    reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 5, plain (parameters as in ``evals/horizon``)."""
+    """K = 5, plain (parameters as in ``evals/horizon``; plain mode sends no
+    reasoning settings, so a plain cell takes none)."""
     return horizon(k=5, mode="plain", **locals())
 
 
@@ -133,13 +133,12 @@ def horizon_k10_plain(
     steps: int | None = None,
     seed: int = 42,
     history: str = "paper",
-    reasoning_effort: str | None = None,
-    reasoning_tokens: int | None = None,
     dataset_file: str | None = None,
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 10, plain (parameters as in ``evals/horizon``)."""
+    """K = 10, plain (parameters as in ``evals/horizon``; plain mode sends no
+    reasoning settings, so a plain cell takes none)."""
     return horizon(k=10, mode="plain", **locals())
 
 

@@ -22,10 +22,19 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, TaskState
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from evals.dataset import ExecutionDataset
-from evals.params import CommonParams, HorizonParams, validate_params
+from evals.params import (
+    MAX_KEYS,
+    MAX_SAMPLES,
+    CommonParams,
+    HorizonParams,
+    InvalidField,
+    check_product,
+    shown_count,
+    validate_params,
+)
 from evals.prompts import cot_reply, paper_working, system_prompt, turn_reminder, working_lines
 from evals.samples import execution_sample
 from evals.task_common import (
@@ -74,6 +83,24 @@ class SelfConditioningParams(CommonParams):
             raise ValueError("rates must not repeat")
         return rates
 
+    @model_validator(mode="after")
+    def _check_size(self) -> "SelfConditioningParams":
+        check_product(
+            {"samples": self.samples, "target_turn": self.target_turn, "k": self.k},
+            MAX_KEYS,
+            "keys",
+        )
+        count = len(self.rates) * self.samples
+        if count > MAX_SAMPLES:
+            field = "rates" if len(self.rates) > self.samples else "samples"
+            raise InvalidField(
+                field,
+                getattr(self, field),
+                f"rates x samples is {shown_count(count)} samples, more than the "
+                f"{MAX_SAMPLES:,} a task may hold",
+            )
+        return self
+
     def horizon_params(self) -> HorizonParams:
         """The same run as a ``horizon`` task of ``target_turn`` turns (data and config)."""
         return self.as_horizon(
@@ -88,11 +115,12 @@ def sample_id(rate: float, instance: int) -> str:
 def self_conditioning_dataset(
     data: ExecutionDataset, params: SelfConditioningParams, system: str
 ) -> MemoryDataset:
-    """One sample per (rate, instance), rate-major; the instance's turns up to the target."""
+    """One sample per (rate, instance), rate-major; the instance's turns up to the target.
+    The rates of an instance share its input, target and turns (built once)."""
+    bases = [execution_sample(instance, params.k, system) for instance in data.instances]
     samples: list[Sample] = []
     for rate in params.rates:
-        for instance in data.instances:
-            base = execution_sample(instance, params.k, system)
+        for instance, base in zip(data.instances, bases, strict=True):
             samples.append(
                 Sample(
                     id=sample_id(rate, instance.id),
@@ -250,7 +278,7 @@ def self_conditioning(
     base = params.horizon_params()
     return self_conditioning_task(
         params,
-        build_data(base, "self_conditioning"),
+        build_data(base, "self_conditioning", length="target_turn"),
         generate_config(base),
         elicitation(base),
         TASK_VERSION,

@@ -15,7 +15,16 @@ from inspect_ai.model import ChatMessageUser, GenerateConfig
 from pydantic import Field, model_validator
 
 from evals.dataset import ExecutionDataset, Instance
-from evals.params import CommonParams, ParameterError, validate_params
+from evals.params import (
+    MAX_INSTANCES,
+    MAX_KEYS,
+    MAX_TOKEN_COUNT,
+    CommonParams,
+    InvalidField,
+    check_product,
+    shown_count,
+    validate_params,
+)
 from evals.prompts import single_turn_prompt
 from evals.samples import split_turns, turn_totals
 from evals.task_common import (
@@ -42,13 +51,31 @@ class SingleTurnParams(CommonParams):
     first_sample: int = Field(default=0, ge=0)
     """Index of the first instance used (probes take consecutive batches of instances)."""
     steps: int = Field(ge=1)
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKEN_COUNT)
 
     @model_validator(mode="after")
     def _check(self) -> SingleTurnParams:
         if self.k > self.steps:
-            raise ValueError(f"k ({self.k}) must not exceed steps ({self.steps})")
+            raise InvalidField("k", self.k, f"k ({self.k}) must not exceed steps ({self.steps})")
+        instances = self.first_sample + self.samples
+        if instances > MAX_INSTANCES:
+            field = "first_sample" if self.first_sample > self.samples else "samples"
+            raise InvalidField(
+                field,
+                getattr(self, field),
+                f"first_sample + samples is {shown_count(instances)} instances, more than the "
+                f"{MAX_INSTANCES:,} a task may draw or read",
+            )
+        check_product(
+            {"first_sample + samples": instances, self.length: self.steps}, MAX_KEYS, "keys"
+        )
         return self
+
+    @property
+    def length(self) -> str:
+        """The parameter that set ``steps``: ``k`` when they are equal (the ``frontier``
+        task's probes, whose only length is k)."""
+        return "k" if self.k == self.steps else "steps"
 
     @property
     def blocks(self) -> int:
@@ -68,14 +95,10 @@ class SingleTurnParams(CommonParams):
             reasoning_effort=None,
             reasoning_tokens=None,
         )
-        data: ExecutionDataset = build_data(horizon_params, task)
-        chosen = data.instances[self.first_sample :]
-        if len(chosen) < self.samples:
-            raise ParameterError(
-                f"{task}: the dataset has {len(data.instances)} instances, "
-                f"fewer than first_sample + samples ({self.first_sample + self.samples})"
-            )
-        return data, chosen[: self.samples]
+        data = build_data(
+            horizon_params, task, instances="first_sample + samples", length=self.length
+        )
+        return data, data.instances[self.first_sample :]
 
 
 def single_turn_sample(

@@ -38,14 +38,20 @@ def reply_parser(params: CommonParams) -> AnswerParser:
     return answer_parser(params.parsing, thinking=params.mode == "thinking")
 
 
-def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset:
-    """The instances the task runs: a user's file, or generated from the seed. Errors name
-    ``task``."""
+def build_data(
+    params: HorizonParams,
+    task: str = "horizon",
+    instances: str = "samples",
+    length: str | None = None,
+) -> ExecutionDataset:
+    """The instances the task runs: a user's file, or generated from the seed. Sizes were
+    bounded when the parameters were checked, so this never builds more than they allow.
+
+    Errors name ``task``, ``instances`` (the task's words for ``params.samples``) and
+    ``length`` (the task's parameter for the steps; default ``steps`` or ``turns``)."""
     try:
-        if params.dataset_file is not None:
-            data = load_dataset_file(params.dataset_file)
-        else:
-            data = generate_dataset(
+        if params.dataset_file is None:
+            return generate_dataset(
                 DatasetConfig(
                     seed=params.seed,
                     dictionary=DictionaryConfig(
@@ -59,9 +65,23 @@ def build_data(params: HorizonParams, task: str = "horizon") -> ExecutionDataset
                     generation_length=max(PAPER_INSTANCE_LENGTH, params.total_steps),
                 )
             )
-        return data.truncated(params.samples, params.total_steps)
+        data = load_dataset_file(params.dataset_file, params.samples, params.total_steps)
     except DatasetError as error:
         raise ParameterError(f"{task}: {error}") from None
+    if len(data.instances) < params.samples:
+        raise ParameterError(
+            f"{task}: invalid parameter 'samples': {params.dataset_file} holds "
+            f"{len(data.instances)} instances, fewer than {instances} ({params.samples})"
+        )
+    short = next((i for i in data.instances if len(i.keys) < params.total_steps), None)
+    if short is not None:
+        length = length or ("steps" if params.steps is not None else "turns")
+        raise ParameterError(
+            f"{task}: invalid parameter {length!r}: instance {short.id} of "
+            f"{params.dataset_file} holds {len(short.keys)} keys, fewer than the "
+            f"{params.total_steps} steps asked for"
+        )
+    return data
 
 
 def generate_config(params: HorizonParams) -> GenerateConfig:

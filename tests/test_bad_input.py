@@ -1,8 +1,9 @@
 """Bad input fails before any model call, with one line naming what is wrong.
 
-One table covers task parameters and dataset files. Each case is run the way a user runs
-it, through ``eval`` with a real ``openai-api`` model pointed at a local server that counts
-requests: the count must stay at zero and no log may be written.
+One table covers task parameters and dataset files, for every task and the grid's cells.
+Each case is run the way a user runs it, through ``eval`` with a real ``openai-api`` model
+pointed at a local server that counts requests: the count must stay at zero and no log may
+be written. The last tests cover odd inputs that are accepted, and what they do.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from typing import Any, NamedTuple
 import pytest
 from fake_openai_server import FakeOpenAIServer
 from inspect_ai import eval
+from inspect_ai._eval.loader import load_tasks
 from inspect_ai._util.error import PrerequisiteError
+
+from evals.frontier import frontier
+from evals.horizon import horizon
+from evals.params import ParameterError
+from evals.single_turn import single_turn
 
 MODEL = "openai-api/fake/tripwire"
 EVALS = Path(__file__).parents[1] / "evals"
@@ -52,16 +59,43 @@ def folder(base: Path) -> str:
     return str(base)
 
 
+def sparse(size: int) -> Callable[[Path], str]:
+    """A file of ``size`` zero bytes that takes no room on disk."""
+
+    def make(base: Path) -> str:
+        path = base / "huge.json"
+        with path.open("wb") as file:
+            file.truncate(size)
+        return str(path)
+
+    return make
+
+
+def record(**fields: Any) -> Callable[[Path], str]:
+    """A file of GOOD with these fields replaced."""
+    return records({**GOOD, **fields})
+
+
+def keyed(key: str) -> Callable[[Path], str]:
+    """A file whose first key is ``key``."""
+    return records({**GOOD, "input": [key, "coach"]})
+
+
 def missing(base: Path) -> str:
     return str(base / "absent.json")
 
 
 class Case(NamedTuple):
     task: str
+    """The task file (evals/TASK.py)."""
     args: dict[str, Any]
     names: str
     """A fragment the one-line message must contain."""
     dataset: Callable[[Path], str] | None = None
+    cell: str | None = None
+    """The task in the file, when not the file's name (the grid's cells)."""
+    prefix: str | None = None
+    """The task the message names, when not the file's name."""
 
 
 CASES: dict[str, Case] = {
@@ -76,7 +110,7 @@ CASES: dict[str, Case] = {
     "mode unknown": Case("horizon", {"mode": "fancy"}, "'mode'"),
     "history unknown": Case("horizon", {"history": "everything"}, "'history'"),
     "dictionary empty": Case("horizon", {"dict_size": 0}, "'dict_size'"),
-    "dictionary too big": Case("horizon", {"dict_size": 10**6}, "exceeds the vocabulary"),
+    "dictionary too big": Case("horizon", {"dict_size": 10**6}, "'dict_size'"),
     "range inverted": Case("horizon", {"value_min": 5, "value_max": 1}, "value_min"),
     "value too long": Case("horizon", {"value_max": 10**600}, "'value_max'"),
     "value past str limit": Case("horizon", {"value_min": -(10**5000)}, "'value_min'"),
@@ -105,8 +139,8 @@ CASES: dict[str, Case] = {
     "single parsing": Case("single_turn", {"parsing": 0}, "'parsing'"),
     "frontier parsing": Case("frontier", {"parsing": "loose"}, "'parsing'"),
     # dataset files
-    "file missing": Case("horizon", {}, "does not exist", missing),
-    "file is a folder": Case("horizon", {}, "does not exist", folder),
+    "file missing": Case("horizon", {}, "'dataset_file': no such file", missing),
+    "file is a folder": Case("horizon", {}, "'dataset_file': not a regular file", folder),
     "file empty": Case("horizon", {}, "non-empty list", write("")),
     "file not json": Case("horizon", {}, "neither JSON nor JSON lines", write("{not json")),
     "file not utf-8": Case("horizon", {}, "not UTF-8", write(b'[{"input": ["\xff"]}]')),
@@ -115,7 +149,10 @@ CASES: dict[str, Case] = {
     "single-turn file": Case("single_turn", {}, "not an object", write("[1, 2]")),
     "frontier file": Case("frontier", {}, "frontier: ", write("[1, 2]")),
     "frontier past the file": Case(
-        "frontier", {"k": 2, "first_sample": 1}, "frontier: samples=21", records(GOOD)
+        "frontier",
+        {"k": 2, "first_sample": 1},
+        "1 instances, fewer than first_sample + samples (21)",
+        records(GOOD),
     ),
     "record not object": Case("horizon", {}, "not an object", write("[1, 2]")),
     "record lacks output": Case(
@@ -181,7 +218,141 @@ CASES: dict[str, Case] = {
     "more samples than the file": Case(
         "horizon", {"samples": 2}, "holds 1 instances", records(GOOD)
     ),
-    "more steps than the file": Case("horizon", {"steps": 3}, "holds only 2", records(GOOD)),
+    # sizes: refused before anything is built (tests/test_bounds.py measures the cost)
+    "samples huge": Case("horizon", {"samples": 10**9}, "'samples': Input should be less"),
+    "turns huge": Case("horizon", {"turns": 10**7}, "'turns': samples x turns x k is"),
+    "k huge": Case("horizon", {"k": 10**7, "turns": 1}, "'k': samples x turns x k is"),
+    "steps huge": Case("horizon", {"turns": None, "steps": 10**12}, "'steps': samples x steps"),
+    "k past steps and huge": Case("horizon", {"turns": None, "steps": 2, "k": 10**7}, "'k'"),
+    "turns of 5,000 digits": Case("horizon", {"turns": 10**5000}, "integer of 5,001 digits"),
+    "votes huge": Case("horizon", {"votes": 10**9}, "'votes': Input should be less"),
+    "dictionary huge": Case("horizon", {"dict_size": 10**9}, "'dict_size'"),
+    "target turn huge": Case("self_conditioning", {"target_turn": 10**7}, "'target_turn'"),
+    "rates times samples huge": Case(
+        "self_conditioning", {"rates": [r / 1000 for r in range(1000)]}, "'rates': rates x"
+    ),
+    "first sample huge": Case("single_turn", {"first_sample": 10**9}, "'first_sample'"),
+    "single steps huge": Case("single_turn", {"steps": 10**9}, "'steps': first_sample"),
+    "frontier k huge": Case("frontier", {"k": 10**8, "mode": "plain"}, "'k': first_sample"),
+    "frontier samples huge": Case("frontier", {"samples": 10**6}, "'samples'"),
+    "grid samples huge": Case(
+        "grid", {"samples": 10**9}, "'samples'", cell="horizon_k1_plain", prefix="horizon"
+    ),
+    "grid turns huge": Case(
+        "grid", {"turns": 10**7}, "'turns'", cell="horizon_k10_thinking", prefix="horizon"
+    ),
+    # negative, zero and wrongly typed values
+    "samples negative": Case("horizon", {"samples": -1}, "'samples'"),
+    "samples float": Case("horizon", {"samples": 2.0}, "'samples': Input should be a valid int"),
+    "samples list": Case("horizon", {"samples": [1, 2]}, "'samples'"),
+    "samples boolean": Case("horizon", {"samples": True}, "'samples'"),
+    "turns negative": Case("horizon", {"turns": -1}, "'turns'"),
+    "turns text": Case("horizon", {"turns": "fifty"}, "'turns'"),
+    "k negative": Case("horizon", {"k": -2}, "'k'"),
+    "votes zero": Case("horizon", {"votes": 0}, "'votes'"),
+    "votes fraction": Case("horizon", {"votes": 2.5}, "'votes'"),
+    "window negative": Case("horizon", {"window": -1}, "'window'"),
+    "window text": Case("horizon", {"window": "all"}, "'window'"),
+    "seed negative": Case("horizon", {"seed": -42}, "'seed'"),
+    "seed past int64": Case("horizon", {"seed": 2**64}, "'seed'"),
+    "seed fraction": Case("horizon", {"seed": 4.2}, "'seed'"),
+    "dictionary negative": Case("horizon", {"dict_size": -5}, "'dict_size'"),
+    "value infinite": Case("horizon", {"value_max": float("inf")}, "'value_max'"),
+    "value not a number": Case("horizon", {"value_min": float("nan")}, "'value_min'"),
+    "budget past 32 bits": Case("horizon", {"reasoning_tokens": 2**31}, "'reasoning_tokens'"),
+    "mode a long text": Case("horizon", {"mode": "x" * 100_000}, "100,002 characters"),
+    "history a list": Case("horizon", {"history": ["paper"]}, "'history'"),
+    "replay a number": Case("horizon", {"replay_reasoning": 1}, "'replay_reasoning'"),
+    "target turn negative": Case("self_conditioning", {"target_turn": -5}, "'target_turn'"),
+    "rates empty": Case("self_conditioning", {"rates": []}, "'rates'"),
+    "rates text": Case("self_conditioning", {"rates": "half"}, "'rates.0'"),
+    "rate not a number": Case("self_conditioning", {"rates": [float("nan")]}, "rate"),
+    "rate negative": Case("self_conditioning", {"rates": [-0.1]}, "rate"),
+    "offset negative": Case("self_conditioning", {"max_offset": -1}, "'max_offset'"),
+    "first sample negative": Case("single_turn", {"first_sample": -1}, "'first_sample'"),
+    "output limit zero": Case("single_turn", {"max_tokens": 0}, "'max_tokens'"),
+    "output limit past 32 bits": Case("single_turn", {"max_tokens": 2**40}, "'max_tokens'"),
+    "grid seed negative": Case(
+        "grid", {"seed": -1}, "'seed'", cell="horizon_k2_thinking", prefix="horizon"
+    ),
+    # thinking settings in a mode that sends none (a task's own defaults are not refused)
+    "effort in plain mode": Case(
+        "horizon", {"mode": "plain", "reasoning_effort": "high"}, "'reasoning_effort': mode plain"
+    ),
+    "budget in cot mode": Case(
+        "horizon", {"mode": "cot", "reasoning_tokens": 1000}, "'reasoning_tokens': mode cot"
+    ),
+    "self-conditioning effort in plain mode": Case(
+        "self_conditioning", {"reasoning_effort": "low"}, "'reasoning_effort'"
+    ),
+    "single-turn budget in plain mode": Case(
+        "single_turn", {"reasoning_tokens": 500}, "'reasoning_tokens'"
+    ),
+    "frontier effort in plain mode": Case(
+        "frontier", {"mode": "plain", "reasoning_effort": "high"}, "'reasoning_effort'"
+    ),
+    # dataset files: keys that would make a prompt ambiguous
+    "key holds the separator": Case("horizon", {}, "holds ', '", keyed("al, rm")),
+    "key holds a line break": Case("horizon", {}, "line break", keyed("al\nrm")),
+    "key holds a colon and space": Case("horizon", {}, "holds ', ' or ': '", keyed("al: rm")),
+    "key empty": Case("horizon", {}, "the key '' is empty", keyed("")),
+    "key padded": Case("horizon", {}, "white space", keyed(" alarm")),
+    "key an example word": Case("horizon", {}, "worked examples", keyed("kiwi")),
+    "authors key with the separator": Case(
+        "horizon", {}, "the key 'x, y'", authors({"alarm": 88, "coach": -31, "x, y": 3})
+    ),
+    # dataset files: values and ids of the wrong kind
+    "value a boolean": Case(
+        "horizon",
+        {},
+        "values.0: Input should be a valid integer",
+        record(values=[True, False], output=[1, 1]),
+    ),
+    "value a numeric string": Case(
+        "horizon", {}, "values.0: Input should be a valid integer", record(values=["88", -31])
+    ),
+    "authors value a boolean": Case(
+        "horizon", {}, "not a word -> int mapping", authors({"alarm": 88, "coach": -31, "x": True})
+    ),
+    "id a string": Case("horizon", {}, "id: Input should be a valid integer", record(id="7")),
+    "id fractional": Case("horizon", {}, "id: Input should be a valid integer", record(id=1.5)),
+    "id a boolean": Case("horizon", {}, "id: Input should be a valid integer", record(id=True)),
+    "id negative": Case("horizon", {}, "id: Input should be greater than", record(id=-1)),
+    "id past int64": Case("horizon", {}, "id: Input should be less than", record(id=2**64)),
+    "ids repeat": Case(
+        "horizon", {}, "record 1 repeats id 3", records({**GOOD, "id": 3}, {**GOOD, "id": 3})
+    ),
+    "instance empty": Case(
+        "horizon", {}, "at least 1 item", records({"input": [], "values": [], "output": []})
+    ),
+    # dataset files: not JSON, too large, or shaped wrong
+    "file binary": Case("horizon", {}, "not UTF-8", write(bytes(range(256)))),
+    "file binary but UTF-8": Case("horizon", {}, "neither JSON", write(b"\x00\x01PNG\x00")),
+    "file too large": Case(
+        "horizon", {}, "'dataset_file': 134,217,729 bytes, more than", sparse(2**27 + 1)
+    ),
+    "file with trailing text": Case(
+        "horizon", {}, "neither JSON", write(json.dumps([GOOD]) + " and more")
+    ),
+    "file with a bad line": Case("horizon", {}, "(line 2)", write(json.dumps(GOOD) + "\n{oops\n")),
+    "authors dict_sum not an object": Case(
+        "horizon", {}, "dict_sum is not an object", write('{"dict_sum": []}')
+    ),
+    "authors data not a list": Case(
+        "horizon", {}, "not a list", write('{"dict_sum": {"ground_truth_data": {}}}')
+    ),
+    "single-turn past the file": Case(
+        "single_turn",
+        {"first_sample": 1, "samples": 1, "steps": 2, "k": 1},
+        "1 instances, fewer than first_sample + samples (2)",
+        records(GOOD),
+    ),
+    "self-conditioning turns past the file": Case(
+        "self_conditioning", {"samples": 1, "target_turn": 5}, "'target_turn'", records(GOOD)
+    ),
+    "more steps than the file": Case(
+        "horizon", {"steps": 3}, "'steps': instance 0 of", records(GOOD)
+    ),
 }
 
 
@@ -194,15 +365,23 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 
 def arguments(case: Case, base: Path) -> dict[str, Any]:
-    args = {"samples": 1, "turns": 2, **case.args} if case.task == "horizon" else dict(case.args)
+    small = case.task in ("horizon", "grid")
+    args = {"samples": 1, "turns": 2, **case.args} if small else dict(case.args)
     if case.dataset is not None:
         args["dataset_file"] = case.dataset(base)
     return args
 
 
 def test_the_table_is_large_enough() -> None:
-    assert len(CASES) >= 20
-    assert sum(case.dataset is not None for case in CASES.values()) >= 10
+    assert len(CASES) >= 120
+    assert sum(case.dataset is not None for case in CASES.values()) >= 40
+    assert {case.task for case in CASES.values()} == {
+        "horizon",
+        "self_conditioning",
+        "single_turn",
+        "frontier",
+        "grid",
+    }
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -214,14 +393,15 @@ def test_bad_input_fails_in_one_line_before_any_model_call(
     logs = tmp_path / "logs"
     with pytest.raises(PrerequisiteError) as error:
         eval(
-            f"{EVALS / case.task}.py@{case.task}",  # each task has a file of its name
+            f"{EVALS / case.task}.py@{case.cell or case.task}",
             task_args=arguments(case, tmp_path),
             model=MODEL,
             display="none",
             log_dir=str(logs),
         )
     message = str(error.value)
-    assert "\n" not in message and message.startswith(f"{case.task}:"), message
+    assert "\n" not in message and message.startswith(f"{case.prefix or case.task}:"), message
+    assert len(message) < 600, message
     assert case.names in message, message
     assert server.requests == before  # the model was never called
     assert not list(logs.glob("*.eval"))  # and no run was started
@@ -257,3 +437,77 @@ def test_command_line_prints_one_line_for_a_bad_dataset_file(
     assert lines[0].strip() == f"horizon: {path}: record 0 has outputs that are not running sums"
     assert "Traceback" not in output
     assert server.requests == before
+
+
+# Inputs that are accepted, and what they do.
+
+
+def test_an_unknown_task_argument_is_noted_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Inspect, not the task, sees -T names: several tasks may share one command line, each
+    # taking its own, so an unknown name is a warning, not a refusal.
+    log = eval(
+        f"{EVALS / 'horizon'}.py@horizon",
+        task_args={"samples": 1, "turns": 1, "sampels": 5},
+        model="simulated/executor",
+        display="none",
+        log_dir=str(tmp_path),
+    )[0]
+    assert log.status == "success"
+    assert len(log.samples or []) == 1  # the misspelt value was not used
+    assert "param 'sampels' not used by task" in caplog.text
+
+
+@pytest.mark.parametrize("window", [0, 10**30])
+def test_a_window_of_none_or_of_more_turns_than_exist_runs(tmp_path: Path, window: int) -> None:
+    log = eval(
+        horizon(samples=1, turns=3, window=window),
+        model="simulated/executor",
+        model_args={"p": 1.0},
+        display="none",
+        log_dir=str(tmp_path),
+    )[0]
+    assert log.status == "success"
+    sample = (log.samples or [])[0]
+    assert sample.error is None
+    assert sample.scores is not None
+
+
+def test_steps_that_are_not_a_multiple_of_k_end_on_a_shorter_turn() -> None:
+    task = horizon(samples=1, turns=None, steps=7, k=2)
+    sample = task.dataset[0]
+    assert sample.metadata is not None
+    assert [len(turn) for turn in sample.metadata["turns"]] == [2, 2, 2, 1]
+    assert task.metadata is not None and task.metadata["turns"] == 4
+    single = single_turn(samples=1, steps=7, k=2)
+    assert len(single.dataset[0].target) == 4  # a total after every 2 keys and at the end
+
+
+def test_the_grid_sends_reasoning_settings_to_its_thinking_cells_only(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EVALS.parent)  # Inspect takes a task file relative to the directory
+    tasks = load_tasks(["evals/grid.py"], {"samples": 1, "turns": 1, "reasoning_effort": "high"})
+    assert len(tasks) == 8
+    assert caplog.text.count("param 'reasoning_effort' not used by task") == 4
+    efforts = {
+        task.metadata["mode"]: task.config.reasoning_effort  # type: ignore[index]
+        for task in tasks
+    }
+    assert efforts == {"plain": None, "thinking": "high"}
+
+
+def test_explicit_ids_in_any_order_name_the_samples(tmp_path: Path) -> None:
+    path = records({**GOOD, "id": 7}, {**GOOD, "id": 3})(tmp_path)
+    task = horizon(samples=2, turns=2, dataset_file=path)
+    assert [sample.id for sample in task.dataset] == [7, 3]
+
+
+def test_a_task_default_for_thinking_is_not_refused_in_another_mode() -> None:
+    # The frontier task's 32,000-token budget is its thinking default: -T mode=plain alone
+    # must not be refused for it, though an explicit effort is.
+    task = frontier(k=2, samples=1, mode="plain")
+    assert task.config.reasoning_tokens is None  # plain mode sends no reasoning settings
+    with pytest.raises(ParameterError, match="'reasoning_effort'"):
+        frontier(k=2, samples=1, mode="plain", reasoning_effort="high")

@@ -132,7 +132,7 @@ def test_epochs_are_scored_one_by_one(run_eval: Any) -> None:
         ({"replay_reasoning": "yes"}, "replay_reasoning"),
         ({"dataset_file": "/no/such/file.json"}, "dataset_file"),
         ({"k": -2}, "'k'"),
-        ({"dict_size": 10**6}, "exceeds the vocabulary"),
+        ({"dict_size": 10**6}, "'dict_size'"),
         ({"seed": "x"}, "seed"),
     ],
 )

@@ -74,8 +74,8 @@ _POSITION = "position"
 MAX_K = 1_000_000
 """Largest ``--max-k`` (and ``--start``, ``--granularity``). A million keys are about three
 million tokens, more than any model's context holds."""
-MAX_SAMPLES = 10_000
-"""Largest ``--samples``."""
+MAX_SAMPLES = 1_000
+"""Largest ``--samples``: ten times the paper's 100 instances."""
 MAX_SEARCH_KEYS = 20_000_000
 """Largest ``--samples`` x ``--max-k``: the keys the last batch of a probe at ``max_k``
 builds (the instances before it are generated too). At about 100 bytes a key that is
@@ -469,9 +469,13 @@ class FrontierSearch:
                 raise ParameterError(
                     f"frontier: -T {name} is not a parameter of the frontier task ({usable})"
                 )
-        largest = {"k": self.config.max_k, "samples": self.config.samples, "first_sample": 0}
-        arguments = TASK_PARAMETERS | self.config.task_args | largest
-        validate_params("frontier", SingleTurnParams, dict(arguments, steps=self.config.max_k))
+        # the probes at max_k with the largest batch and with the last one, as they are built
+        samples, batch, max_k = self.config.samples, self.config.batch, self.config.max_k
+        last = (samples - 1) // batch * batch
+        for first, count in dict.fromkeys([(0, min(batch, samples)), (last, samples - last)]):
+            shape = {"k": max_k, "steps": max_k, "samples": count, "first_sample": first}
+            arguments = TASK_PARAMETERS | self.config.task_args | shape
+            validate_params("frontier", SingleTurnParams, arguments)
 
     def _check_dataset(self) -> None:
         """A dataset file must hold ``samples`` instances, each of at least ``max_k`` keys,

@@ -122,9 +122,7 @@ def frontier(
       parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
         Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
     """
-    arguments = dict(locals(), steps=k)  # a probe is one block of k keys
-    params: SingleTurnParams = validate_params("frontier", SingleTurnParams, arguments)
-    probe = single_turn_task(params, name="frontier_probe", task="frontier")
+    probe = single_turn_task(probe_params(locals()), name="frontier_probe", task="frontier")
     positioned = [
         sample.model_copy(
             update={"metadata": {**(sample.metadata or {}), _POSITION: first_sample + offset}}
@@ -133,6 +131,15 @@ def frontier(
     ]
     probe.dataset = MemoryDataset(positioned, name=probe.dataset.name)
     return probe
+
+
+def probe_params(arguments: dict[str, Any]) -> SingleTurnParams:
+    """The ``frontier`` task's arguments, checked: a probe is one block of k keys. The
+    search checks its ``-T`` values through here before any probe is built."""
+    params: SingleTurnParams = validate_params(
+        "frontier", SingleTurnParams, dict(arguments, steps=arguments["k"])
+    )
+    return params
 
 
 TASK_PARAMETERS: dict[str, Any] = {
@@ -473,9 +480,8 @@ class FrontierSearch:
         samples, batch, max_k = self.config.samples, self.config.batch, self.config.max_k
         last = (samples - 1) // batch * batch
         for first, count in dict.fromkeys([(0, min(batch, samples)), (last, samples - last)]):
-            shape = {"k": max_k, "steps": max_k, "samples": count, "first_sample": first}
-            arguments = TASK_PARAMETERS | self.config.task_args | shape
-            validate_params("frontier", SingleTurnParams, arguments)
+            shape = {"k": max_k, "samples": count, "first_sample": first}
+            probe_params(TASK_PARAMETERS | self.config.task_args | shape)
 
     def _check_dataset(self) -> None:
         """A dataset file must hold ``samples`` instances, each of at least ``max_k`` keys,

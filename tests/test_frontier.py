@@ -71,6 +71,7 @@ def test_search_finds_the_planted_capacity_frugally_and_resumes(tmp_path: Path) 
     written = json.loads((tmp_path / "search" / "frontier.json").read_text())
     assert written["results"][0]["horizon"] == primary.horizon
     assert report.evals_run > 0 and report.new_tokens.total == report.tokens.total
+    assert report.evals_run <= report.eval_bound == written["eval_bound"]
 
     # a full grid over the same K range: N samples at every K, no early stop
     top = max(probe.k for probe in report.probes)

@@ -335,7 +335,7 @@ def test_arbitrary_instance_ids_search_once_per_batch_and_resume(
 ) -> None:
     # ids that are not positions (3 sits at position 2) once made the search rerun one
     # batch without end
-    data = write_dataset(tmp_path / "data.json", [1000, -5, 3, 123_456])
+    data = write_dataset(tmp_path / "data.json", [1000, 77, 3, 123_456])
     log_dir = tmp_path / "search"
     argv = ["--model", "simulated/executor", "--log-dir", str(log_dir), *PLAIN]
     argv += ["-M", "p=1.0", "-M", "single_turn_capacity=14", "-M", "capacity_spread=0.02"]

@@ -21,12 +21,14 @@ import asyncio
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+import pytest
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -383,3 +385,14 @@ class FakeOpenAIServer:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def serving(behaviour: SimulatedBehaviour) -> Iterator[FakeOpenAIServer]:
+    """A running server whose API key is in the environment, as a test module's fixture
+    needs it; both are undone on exit."""
+
+    with FakeOpenAIServer(behaviour) as running, pytest.MonkeyPatch.context() as patch:
+        for name, value in running.environment().items():
+            patch.setenv(name, value)
+        yield running

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from fake_openai_server import Action, FakeOpenAIServer, RequestInfo
+from fake_openai_server import Action, FakeOpenAIServer, RequestInfo, serving
 from inspect_ai import Task, eval
 from inspect_ai.log import EvalLog, EvalSample
 
@@ -37,9 +37,7 @@ FAST = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer(BEHAVIOUR) as running, pytest.MonkeyPatch.context() as patch:
-        for name, value in running.environment().items():
-            patch.setenv(name, value)
+    with serving(BEHAVIOUR) as running:
         yield running
 
 

@@ -21,6 +21,7 @@ from fake_openai_server import (
     FakeOpenAIServer,
     RequestInfo,
     ServedRequest,
+    serving,
     tool_history_error,
 )
 from inspect_ai import Task, eval
@@ -45,9 +46,7 @@ BEHAVIOUR = SimulatedBehaviour(p=1.0, seed=3)
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer(BEHAVIOUR) as running, pytest.MonkeyPatch.context() as patch:
-        for name, value in running.environment().items():
-            patch.setenv(name, value)
+    with serving(BEHAVIOUR) as running:
         yield running
 
 
@@ -133,17 +132,27 @@ def by_odd_turn(actions: list[Action]) -> Any:
     return plan
 
 
+def run_at_odd_turns(
+    server: FakeOpenAIServer, actions: list[Action], log_dir: Path
+) -> tuple[EvalLog, int]:
+    """Two horizon samples with ``actions[i]`` at turn 2i + 1 and a normal turn after
+    each; checks the request count and the history every request carried."""
+    server.set_plan(by_odd_turn(actions))
+    turns = 2 * len(actions)
+    log = run(horizon(samples=2, turns=turns), log_dir)
+    assert server.requests == 2 * turns
+    assert_history_clean(server.served)
+    assert log.samples is not None and len(log.samples) == 2
+    return log, turns
+
+
 def test_horizon_turns_with_tool_calls_are_one_request_each_read_by_their_text(
     fresh: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     """Each kind of tool-call reply at its own odd turn, a normal turn after each."""
     replies = list(TOOL_REPLIES.values())
-    fresh.set_plan(by_odd_turn([action for action, _ in replies]))
-    turns = 2 * len(replies)
-    log = run(horizon(samples=2, turns=turns), tmp_path)
-    assert fresh.requests == 2 * turns
-    assert_history_clean(fresh.served)
-    assert log.samples is not None and len(log.samples) == 2
+    log, turns = run_at_odd_turns(fresh, [action for action, _ in replies], tmp_path)
+    assert log.samples is not None
     for sample in log.samples:
         kept = records(sample)
         assert [r.turn for r in kept] == list(range(1, turns + 1))
@@ -323,12 +332,8 @@ def test_hostile_replies_take_one_request_a_turn_and_the_run_completes(
 ) -> None:
     """Each hostile reply at its own odd turn, a normal turn after each."""
     replies = list(HOSTILE.values())
-    fresh.set_plan(by_odd_turn([action for action, _, _ in replies]))
-    turns = 2 * len(replies)
-    log = run(horizon(samples=2, turns=turns), tmp_path)
-    assert fresh.requests == 2 * turns
-    assert_history_clean(fresh.served)
-    assert log.samples is not None and len(log.samples) == 2
+    log, turns = run_at_odd_turns(fresh, [action for action, _, _ in replies], tmp_path)
+    assert log.samples is not None
     for sample in log.samples:
         kept = records(sample)
         assert TurnLog.of_sample(sample).ended == "completed"

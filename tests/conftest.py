@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +26,22 @@ def run_eval(tmp_path: Path) -> Any:
         return log
 
     return run
+
+
+@pytest.fixture
+def inspect_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog for Inspect's own log lines.
+
+    Once Inspect has set up logging in a process, its logger stops propagating to the root
+    logger, where caplog listens; whether that happened depends on the tests that ran
+    before. Listening on Inspect's logger itself (and only there) works either way.
+    """
+    logger = logging.getLogger("inspect_ai")
+    propagate = logger.propagate
+    logger.propagate = False
+    logger.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.propagate = propagate

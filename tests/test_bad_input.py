@@ -443,7 +443,7 @@ def test_command_line_prints_one_line_for_a_bad_dataset_file(
 
 
 def test_an_unknown_task_argument_is_noted_and_the_run_goes_on(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, inspect_warnings: pytest.LogCaptureFixture
 ) -> None:
     # Inspect, not the task, sees -T names: several tasks may share one command line, each
     # taking its own, so an unknown name is a warning, not a refusal.
@@ -456,7 +456,7 @@ def test_an_unknown_task_argument_is_noted_and_the_run_goes_on(
     )[0]
     assert log.status == "success"
     assert len(log.samples or []) == 1  # the misspelt value was not used
-    assert "param 'sampels' not used by task" in caplog.text
+    assert "param 'sampels' not used by task" in inspect_warnings.text
 
 
 @pytest.mark.parametrize("window", [0, 10**30])
@@ -485,12 +485,12 @@ def test_steps_that_are_not_a_multiple_of_k_end_on_a_shorter_turn() -> None:
 
 
 def test_the_grid_sends_reasoning_settings_to_its_thinking_cells_only(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    inspect_warnings: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(EVALS.parent)  # Inspect takes a task file relative to the directory
     tasks = load_tasks(["evals/grid.py"], {"samples": 1, "turns": 1, "reasoning_effort": "high"})
     assert len(tasks) == 8
-    assert caplog.text.count("param 'reasoning_effort' not used by task") == 4
+    assert inspect_warnings.text.count("param 'reasoning_effort' not used by task") == 4
     efforts = {
         task.metadata["mode"]: task.config.reasoning_effort  # type: ignore[index]
         for task in tasks

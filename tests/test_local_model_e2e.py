@@ -11,9 +11,13 @@ import importlib.util
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 from evals.horizon import horizon
+from scorers.correctness import TurnCorrectness
+from scorers.metrics import cumulative_steps, settle_failures
+from scorers.metrics import horizon as horizon_of
 from solvers.turn_loop import TurnLog
 
 pytestmark = [
@@ -33,6 +37,7 @@ def test_horizon_runs_on_the_local_model(run_eval: Any, mode: str) -> None:
         max_tokens=200,
     )
     parsed = 0
+    rows = []
     for sample in log.samples:
         record = TurnLog.of_sample(sample)
         assert record.ended in ("completed", "reply_cut")
@@ -41,7 +46,11 @@ def test_horizon_runs_on_the_local_model(run_eval: Any, mode: str) -> None:
         parsed += sum(r.answer.status == "int" for r in record.turns)
         value = sample.scores["execution_scorer"].value
         assert len(value) == 9 and not math.isnan(value[0])
+        rows.append(TurnCorrectness.from_value(value).task)
     assert parsed > 0, "no reply held a readable answer"
     metrics = log.results.scores[0].metrics
     assert 0.0 <= metrics["turn_accuracy"].value <= 1.0
-    assert metrics["horizon_50"].value >= 1.0
+    # How accurate a 1.5B model is differs between machines (its arithmetic is not
+    # bit-identical across CPUs), so the check is that the metric agrees with the samples.
+    expected, _ = horizon_of(settle_failures(np.stack(rows)), cumulative_steps(3, 1))
+    assert metrics["horizon_50"].value == expected

@@ -10,8 +10,8 @@ import random
 import time
 from collections.abc import Callable
 
-from evals.dataset import DatasetConfig, generate_dataset, paper_words
-from evals.horizon import horizon
+from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset, paper_words
+from long_horizon_execution.evals.horizon import horizon
 
 REPEATS = 5
 

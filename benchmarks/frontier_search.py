@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.frontier import FrontierSearch, SearchConfig, format_report
+from long_horizon_execution.evals.frontier import FrontierSearch, SearchConfig, format_report
 
 Z_80 = 0.8416  # standard normal quantile at 0.8
 

@@ -39,7 +39,7 @@ from inspect_ai.model import (
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from evals.horizon import horizon
+from long_horizon_execution.evals.horizon import horizon
 
 
 @modelapi(name="instant")

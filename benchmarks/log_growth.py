@@ -43,7 +43,7 @@ from pathlib import Path
 from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from solvers.turn_loop import tag_reply, user_turn
+from long_horizon_execution.solvers.turn_loop import tag_reply, user_turn
 
 SIDES = ("bare", "tagged", "ours")
 OUR_EVENTS = ("span_begin", "span_end", "store")

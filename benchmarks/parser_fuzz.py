@@ -23,7 +23,7 @@ import sys
 import time
 from collections import Counter
 
-from scorers.parsing import (
+from long_horizon_execution.core import (
     MAX_DIGITS,
     ParsedAnswer,
     ReplyParser,

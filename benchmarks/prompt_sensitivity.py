@@ -16,9 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.report.logs import ScoredSample, log_files, read_header, scored_samples
-from scorers.execution import ExecutionMatrices, summarise
-from scorers.metrics import Estimate, mean_estimate, survival_band, survival_curve
+from long_horizon_execution.evals.report.logs import (
+    ScoredSample,
+    log_files,
+    read_header,
+    scored_samples,
+)
+from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
+from long_horizon_execution.scorers.metrics import (
+    Estimate,
+    mean_estimate,
+    survival_band,
+    survival_curve,
+)
 
 CHECKPOINTS = (1, 2, 4, 8, 13, 20)
 

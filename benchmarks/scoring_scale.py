@@ -22,9 +22,14 @@ from typing import TypeVar, cast
 import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 
-from scorers.correctness import TurnCorrectness
-from scorers.execution import THRESHOLDS, ExecutionMatrices, execution_metrics, summarise
-from scorers.metrics import (
+from long_horizon_execution.scorers.correctness import TurnCorrectness
+from long_horizon_execution.scorers.execution import (
+    THRESHOLDS,
+    ExecutionMatrices,
+    execution_metrics,
+    summarise,
+)
+from long_horizon_execution.scorers.metrics import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     CONFIDENCE,

@@ -1,12 +1,12 @@
 """Entry point for Inspect: importing this registers the suite's tasks and model providers."""
 
-import evals.local_model.registry  # noqa: F401  (registers the "local" provider)
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.self_conditioning import self_conditioning
-from evals.simulated import SimulatedExecutor
-from evals.single_turn import single_turn
-from solvers.voting import multi_turn_voting
+import long_horizon_execution.evals.local_model.registry  # noqa: F401  (registers the "local" provider)
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.simulated import SimulatedExecutor
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.solvers.voting import multi_turn_voting
 
 __all__ = [
     "frontier",

@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from evals.prompts import KEY_SEPARATOR, PAPER_TOY_DICTIONARY, TOY_DICTIONARY
+from long_horizon_execution.evals.prompts import KEY_SEPARATOR, PAPER_TOY_DICTIONARY, TOY_DICTIONARY
 
 PAPER_SEED = 42
 PAPER_DICTIONARY_SIZE = 100
@@ -45,9 +45,8 @@ PAPER_VALUE_RANGE = (-99, 99)
 PAPER_WORDS_SHA256 = "5f0488c84180fca9b02987bae439248732116a8a0cc12c78d73d7ef9983d3417"
 MAX_VALUE_DIGITS = 600
 """Most digits a dictionary value may have. A total of n such values has at most
-600 + len(str(n)) digits, inside the 640 the answer parser reads
-(``scorers.parsing.MAX_DIGITS``) for any plan that fits in memory, so every true total can
-be answered and scored."""
+600 + len(str(n)) digits, inside the 640 the answer parser reads (``core.MAX_DIGITS``)
+for any plan that fits in memory, so every true total can be answered and scored."""
 VALUE_LIMIT = f"a value may have at most {MAX_VALUE_DIGITS} digits"
 _VALUE_BOUND = 10**MAX_VALUE_DIGITS
 _INT64_MAX = 2**63 - 1
@@ -178,7 +177,8 @@ class ExecutionDataset(BaseModel):
 @cache
 def paper_words() -> tuple[str, ...]:
     """The authors' 101-word key vocabulary, shipped with the package."""
-    text = files("evals").joinpath("data/paper_words.txt").read_text(encoding="utf-8")
+    data = files("long_horizon_execution.evals").joinpath("data/paper_words.txt")
+    text = data.read_text(encoding="utf-8")
     return tuple(line for line in text.split("\n") if len(line) == 5)
 
 

@@ -1,7 +1,7 @@
 """Estimate the tokens a ``horizon`` run will spend, before spending them.
 
-    python -m evals.estimate -T samples=20 -T turns=50 -T mode=cot
-    python -m evals.estimate -T samples=100 -T steps=1000 -T k=10 --input-price 3 --output-price 15
+    horizon-estimate -T samples=20 -T turns=50 -T mode=cot
+    horizon-estimate -T samples=100 -T steps=1000 -T k=10 --input-price 3 --output-price 15
 
 The estimate replays each sample's conversation with every answer right: the same system
 message, user turns (with the layout's reminder, if any) and history policy the task uses,
@@ -27,11 +27,11 @@ from inspect_ai._util.error import PrerequisiteError
 from inspect_ai.model import ChatMessageSystem
 from pydantic import BaseModel
 
-from evals.horizon import horizon
-from evals.prompts import DEFAULT_LAYOUT, cot_reply, cot_working, user_text
-from evals.simulated import CHARS_PER_TOKEN, read_conversation
-from scorers.parsing import format_answer, parse_answer
-from solvers.history import history_policy
+from long_horizon_execution.core import format_answer, parse_answer
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.prompts import DEFAULT_LAYOUT, cot_reply, cot_working, user_text
+from long_horizon_execution.evals.simulated import CHARS_PER_TOKEN, read_conversation
+from long_horizon_execution.solvers.history import history_policy
 
 PER_MILLION = 1_000_000
 
@@ -121,7 +121,7 @@ def task_arguments(pairs: Sequence[str]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m evals.estimate",
+        prog="horizon-estimate",
         description="Tokens a horizon run will spend, from its task parameters.",
     )
     parser.add_argument("-T", dest="task_args", action="append", default=[], metavar="NAME=VALUE")

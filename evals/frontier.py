@@ -15,7 +15,7 @@ thresholds (``also``, default 0.8) are then searched inside the bracket already 
 reusing every probe. Every batch is a log in ``log_dir``; a rerun reads them back and only
 runs what is missing, so an interrupted search resumes where it stopped.
 
-    python -m evals.frontier --model anthropic/claude-sonnet-4-20250514 \\
+    horizon-frontier --model anthropic/claude-sonnet-4-20250514 \\
         --log-dir logs/frontier-claude --granularity 16 --max-k 4096
 
 The report (also written to ``<log_dir>/frontier.json``) gives the horizon per threshold
@@ -57,12 +57,12 @@ from pydantic import (
     model_validator,
 )
 
-from evals.dataset import DatasetError, load_dataset_file
-from evals.params import ParameterError, shown, validate_params
-from evals.prompts import DEFAULT_LAYOUT
-from evals.single_turn import SingleTurnParams, single_turn_task
-from scorers.parsing import DEFAULT_PARSING
-from scorers.single_turn import whole_correct
+from long_horizon_execution.core import DEFAULT_PARSING
+from long_horizon_execution.evals.dataset import DatasetError, load_dataset_file
+from long_horizon_execution.evals.params import ParameterError, shown, validate_params
+from long_horizon_execution.evals.prompts import DEFAULT_LAYOUT
+from long_horizon_execution.evals.single_turn import SingleTurnParams, single_turn_task
+from long_horizon_execution.scorers.single_turn import whole_correct
 
 Verdict = Literal["pass", "fail"]
 REPORT_FILE = "frontier.json"
@@ -101,7 +101,7 @@ def frontier(
 ) -> Task:
     """One probe of the frontier search: k keys in one message, reply with their sum.
 
-    ``python -m evals.frontier`` runs probes of this task over k to find the largest k a
+    ``horizon-frontier`` runs probes of this task over k to find the largest k a
     model executes in one turn with accuracy at least s.
 
     Args:
@@ -869,8 +869,13 @@ def main(argv: Sequence[str] | None = None) -> FrontierReport:
         raise SystemExit(130) from None
 
 
+def cli() -> None:
+    """``horizon-frontier``: :func:`main` with the exit status of a console script."""
+    main()
+
+
 def _main(argv: Sequence[str] | None) -> FrontierReport:
-    parser = _Parser(prog="python -m evals.frontier", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="horizon-frontier", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
@@ -933,7 +938,8 @@ def _main(argv: Sequence[str] | None) -> FrontierReport:
 
 if __name__ == "__main__":
     # Run the imported module's main, not this __main__ copy's: probes are then built by
-    # evals.frontier's task and logged as evals/frontier, as `inspect eval` names it.
-    from evals.frontier import main as package_main
+    # the packaged module's task and logged as long_horizon_execution/frontier, as
+    # `inspect eval` names it.
+    from long_horizon_execution.evals.frontier import main as package_main
 
     package_main()

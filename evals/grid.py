@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from inspect_ai import Task, task
 
-from evals.horizon import horizon
+from long_horizon_execution.evals.horizon import horizon
 
 GRID_KS = (1, 2, 5, 10)
 GRID_MODES = ("plain", "thinking")
@@ -38,7 +38,7 @@ def horizon_k1_plain(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 1, plain (parameters as in ``evals/horizon``; plain mode sends no
+    """K = 1, plain (parameters as in ``long_horizon_execution/horizon``; plain mode sends no
     reasoning settings, so a plain cell takes none)."""
     return horizon(k=1, mode="plain", **locals())
 
@@ -56,7 +56,7 @@ def horizon_k1_thinking(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 1, thinking (parameters as in ``evals/horizon``)."""
+    """K = 1, thinking (parameters as in ``long_horizon_execution/horizon``)."""
     return horizon(k=1, mode="thinking", **locals())
 
 
@@ -71,7 +71,7 @@ def horizon_k2_plain(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 2, plain (parameters as in ``evals/horizon``; plain mode sends no
+    """K = 2, plain (parameters as in ``long_horizon_execution/horizon``; plain mode sends no
     reasoning settings, so a plain cell takes none)."""
     return horizon(k=2, mode="plain", **locals())
 
@@ -89,7 +89,7 @@ def horizon_k2_thinking(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 2, thinking (parameters as in ``evals/horizon``)."""
+    """K = 2, thinking (parameters as in ``long_horizon_execution/horizon``)."""
     return horizon(k=2, mode="thinking", **locals())
 
 
@@ -104,7 +104,7 @@ def horizon_k5_plain(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 5, plain (parameters as in ``evals/horizon``; plain mode sends no
+    """K = 5, plain (parameters as in ``long_horizon_execution/horizon``; plain mode sends no
     reasoning settings, so a plain cell takes none)."""
     return horizon(k=5, mode="plain", **locals())
 
@@ -122,7 +122,7 @@ def horizon_k5_thinking(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 5, thinking (parameters as in ``evals/horizon``)."""
+    """K = 5, thinking (parameters as in ``long_horizon_execution/horizon``)."""
     return horizon(k=5, mode="thinking", **locals())
 
 
@@ -137,7 +137,7 @@ def horizon_k10_plain(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 10, plain (parameters as in ``evals/horizon``; plain mode sends no
+    """K = 10, plain (parameters as in ``long_horizon_execution/horizon``; plain mode sends no
     reasoning settings, so a plain cell takes none)."""
     return horizon(k=10, mode="plain", **locals())
 
@@ -155,5 +155,5 @@ def horizon_k10_thinking(
     layout: str = "paper",
     parsing: str = "paper",
 ) -> Task:
-    """K = 10, thinking (parameters as in ``evals/horizon``)."""
+    """K = 10, thinking (parameters as in ``long_horizon_execution/horizon``)."""
     return horizon(k=10, mode="thinking", **locals())

@@ -12,22 +12,22 @@ from __future__ import annotations
 from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
-from evals.params import HorizonParams, validate_params
-from evals.prompts import system_prompt, turn_reminder
-from evals.samples import execution_dataset
-from evals.task_common import (
+from long_horizon_execution.evals.params import HorizonParams, validate_params
+from long_horizon_execution.evals.prompts import system_prompt, turn_reminder
+from long_horizon_execution.evals.samples import execution_dataset
+from long_horizon_execution.evals.task_common import (
     TASK_VERSION,
     build_data,
     elicitation,
     generate_config,
     reply_parser,
 )
-from scorers.execution import execution_scorer
-from solvers.history import history_policy
-from solvers.reminder import with_turn_prefix
-from solvers.thinking import elicit
-from solvers.turn_loop import multi_turn
-from solvers.voting import multi_turn_voting
+from long_horizon_execution.scorers.execution import execution_scorer
+from long_horizon_execution.solvers.history import history_policy
+from long_horizon_execution.solvers.reminder import with_turn_prefix
+from long_horizon_execution.solvers.thinking import elicit
+from long_horizon_execution.solvers.turn_loop import multi_turn
+from long_horizon_execution.solvers.voting import multi_turn_voting
 
 
 def turn_loop(params: HorizonParams) -> Solver:

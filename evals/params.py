@@ -18,10 +18,15 @@ from typing import Any, Literal
 from inspect_ai._util.error import PrerequisiteError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from evals.dataset import MAX_DATASET_BYTES, MAX_DICTIONARY_SIZE, VALUE_LIMIT, value_too_long
-from evals.prompts import Layout, Mode
-from scorers.parsing import ParsingRule
-from solvers.history import HistoryName
+from long_horizon_execution.core import ParsingRule
+from long_horizon_execution.evals.dataset import (
+    MAX_DATASET_BYTES,
+    MAX_DICTIONARY_SIZE,
+    VALUE_LIMIT,
+    value_too_long,
+)
+from long_horizon_execution.evals.prompts import Layout, Mode
+from long_horizon_execution.solvers.history import HistoryName
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 

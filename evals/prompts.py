@@ -22,7 +22,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
-from scorers.parsing import format_answer
+from long_horizon_execution.core import format_answer
 
 Mode = Literal["plain", "cot", "thinking"]
 MODES: tuple[str, ...] = get_args(Mode)

@@ -1,7 +1,7 @@
 """A first run in one command: the ``horizon`` task on a model, then the headline numbers.
 
-    python -m evals.quickstart                         # the offline Qwen model
-    python -m evals.quickstart --model simulated/executor --samples 20 --turns 50
+    horizon-quickstart                         # the offline Qwen model
+    horizon-quickstart --model simulated/executor --samples 20 --turns 50
 
 The numbers printed are the task's own metrics as logged; the log opens in ``inspect view``.
 """
@@ -16,15 +16,16 @@ from pathlib import Path
 from inspect_ai import eval
 from inspect_ai.log import EvalLog
 
-from evals.horizon import horizon
-from evals.params import ParameterError
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import ParameterError
 
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m evals.quickstart", description="Run horizon and print its headline."
+        prog="horizon-quickstart",
+        description="Run horizon and print its headline.",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--samples", type=int, default=8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem
 
-from evals.dataset import ExecutionDataset, Instance
+from long_horizon_execution.evals.dataset import ExecutionDataset, Instance
 
 
 def split_turns(keys: list[str], k: int) -> list[list[str]]:

@@ -24,8 +24,9 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, TaskState
 from pydantic import Field, field_validator, model_validator
 
-from evals.dataset import ExecutionDataset
-from evals.params import (
+from long_horizon_execution.core import format_answer
+from long_horizon_execution.evals.dataset import ExecutionDataset
+from long_horizon_execution.evals.params import (
     MAX_KEYS,
     MAX_SAMPLES,
     CommonParams,
@@ -35,20 +36,28 @@ from evals.params import (
     shown_count,
     validate_params,
 )
-from evals.prompts import cot_reply, paper_working, system_prompt, turn_reminder, working_lines
-from evals.samples import execution_sample
-from evals.task_common import (
+from long_horizon_execution.evals.prompts import (
+    cot_reply,
+    paper_working,
+    system_prompt,
+    turn_reminder,
+    working_lines,
+)
+from long_horizon_execution.evals.samples import execution_sample
+from long_horizon_execution.evals.task_common import (
     TASK_VERSION,
     build_data,
     elicitation,
     generate_config,
     reply_parser,
 )
-from scorers.parsing import format_answer
-from scorers.self_conditioning import self_conditioning_metrics, self_conditioning_scorer
-from solvers.history import history_policy
-from solvers.reminder import with_turn_prefix
-from solvers.rewrite import (
+from long_horizon_execution.scorers.self_conditioning import (
+    self_conditioning_metrics,
+    self_conditioning_scorer,
+)
+from long_horizon_execution.solvers.history import history_policy
+from long_horizon_execution.solvers.reminder import with_turn_prefix
+from long_horizon_execution.solvers.rewrite import (
     MAX_OFFSET,
     PAPER_MAX_OFFSET,
     InducedErrors,
@@ -56,7 +65,7 @@ from solvers.rewrite import (
     ShownRenderer,
     rewritten_history,
 )
-from solvers.thinking import Elicitation, elicit
+from long_horizon_execution.solvers.thinking import Elicitation, elicit
 
 Protocol = Literal["target", "full"]
 PAPER_RATES = (0.0, 0.25, 0.5, 0.75, 1.0)

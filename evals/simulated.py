@@ -49,10 +49,11 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evals.dataset import MAX_VALUE_DIGITS, value_too_long
-from evals.params import ParameterError, validate_params
-from evals.params import shown as shown_value
-from evals.prompts import (
+from long_horizon_execution.core import format_answer, format_answer_list, parse_answer
+from long_horizon_execution.evals.dataset import MAX_VALUE_DIGITS, value_too_long
+from long_horizon_execution.evals.params import ParameterError, validate_params
+from long_horizon_execution.evals.params import shown as shown_value
+from long_horizon_execution.evals.prompts import (
     BLOCK_PHRASE,
     DICTIONARY_HEADER,
     KEY_SEPARATOR,
@@ -67,7 +68,6 @@ from evals.prompts import (
     working_lines,
     working_sentence,
 )
-from scorers.parsing import format_answer, format_answer_list, parse_answer
 
 _ENTRY = re.compile(rf"^\s*([A-Za-z]+): (-?\d{{1,{MAX_VALUE_DIGITS}}})\s*$", re.MULTILINE)
 """A ``word: value`` line; a value longer than the suite allows is not read."""

@@ -14,8 +14,8 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, GenerateConfig
 from pydantic import Field, model_validator
 
-from evals.dataset import ExecutionDataset, Instance
-from evals.params import (
+from long_horizon_execution.evals.dataset import ExecutionDataset, Instance
+from long_horizon_execution.evals.params import (
     MAX_INSTANCES,
     MAX_KEYS,
     MAX_TOKEN_COUNT,
@@ -25,9 +25,9 @@ from evals.params import (
     shown_count,
     validate_params,
 )
-from evals.prompts import single_turn_prompt
-from evals.samples import split_turns, turn_totals
-from evals.task_common import (
+from long_horizon_execution.evals.prompts import single_turn_prompt
+from long_horizon_execution.evals.samples import split_turns, turn_totals
+from long_horizon_execution.evals.task_common import (
     PAPER_REASONING_TOKENS,
     PAPER_TEMPERATURE,
     PAPER_TOP_P,
@@ -35,9 +35,9 @@ from evals.task_common import (
     build_data,
     single_turn_elicitation,
 )
-from scorers.single_turn import single_turn_scorer
-from solvers.replies import single_reply
-from solvers.thinking import Elicitation, elicit
+from long_horizon_execution.scorers.single_turn import single_turn_scorer
+from long_horizon_execution.solvers.replies import single_reply
+from long_horizon_execution.solvers.thinking import Elicitation, elicit
 
 FRONTIER_REASONING_TOKENS = PAPER_REASONING_TOKENS
 """The paper's reasoning budget for frontier models (the ``frontier`` task's default)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from inspect_ai.model import GenerateConfig
 
-from evals.dataset import (
+from long_horizon_execution.core import AnswerParser, answer_parser
+from long_horizon_execution.evals.dataset import (
     PAPER_INSTANCE_LENGTH,
     DatasetConfig,
     DatasetError,
@@ -18,9 +19,13 @@ from evals.dataset import (
     generate_dataset,
     load_dataset_file,
 )
-from evals.params import CommonParams, HorizonParams, ParameterError, ReasoningEffort
-from scorers.parsing import AnswerParser, answer_parser
-from solvers.thinking import Elicitation, from_prompt_mode
+from long_horizon_execution.evals.params import (
+    CommonParams,
+    HorizonParams,
+    ParameterError,
+    ReasoningEffort,
+)
+from long_horizon_execution.solvers.thinking import Elicitation, from_prompt_mode
 
 PAPER_TEMPERATURE = 0.6
 PAPER_TOP_P = 0.95

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from scorers.parsing import ParsedAnswer
+from long_horizon_execution.core import ParsedAnswer
 
 INT64_SAFE = 2**61
 """Largest magnitude of a total or an output on the int64 path. The widest sum computed is

@@ -20,8 +20,9 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState
 from inspect_ai.util import store_as
 
-from scorers.correctness import TurnCorrectness, turn_correctness
-from scorers.metrics import (
+from long_horizon_execution.core import TurnLog, TurnRecord
+from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_correctness
+from long_horizon_execution.scorers.metrics import (
     cumulative_steps,
     horizon_estimates,
     last_known_turn,
@@ -33,7 +34,6 @@ from scorers.metrics import (
     survival_curve,
     theoretical_grid_horizon,
 )
-from solvers.turn_loop import TurnLog, TurnRecord
 
 THRESHOLDS = (0.5, 0.8)
 

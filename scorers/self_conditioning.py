@@ -35,16 +35,23 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import store_as
 from pydantic import BaseModel
 
-from scorers.metrics import Estimate, mean_curve, mean_estimate, slope_estimate, stack
-from scorers.parsing import (
+from long_horizon_execution.core import (
     THINKING_MODE,
     AnswerParser,
     ParsedAnswer,
     ParsingRule,
+    RewriteLog,
+    TurnLog,
+    TurnRecord,
     answer_parser,
 )
-from solvers.rewrite import RewriteLog
-from solvers.turn_loop import TurnLog, TurnRecord
+from long_horizon_execution.scorers.metrics import (
+    Estimate,
+    mean_curve,
+    mean_estimate,
+    slope_estimate,
+    stack,
+)
 
 Basis = Literal["shown", "true"]
 BASES: tuple[str, ...] = get_args(Basis)
@@ -219,7 +226,8 @@ def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = 
 
     Args:
       parsing: The rule reading a shown turn the history log does not state (``paper``
-        or ``lenient``, see :mod:`scorers.parsing`); reasoning blocks are stripped first
+        or ``lenient``, see :mod:`~long_horizon_execution.core.parsing`); reasoning blocks are
+        stripped first
         when ``mode`` (by default the sample metadata's ``mode``) is ``thinking`` (always
         under ``lenient``).
         The replies themselves were read by the solver's parser.
@@ -303,8 +311,8 @@ def log_scores(log: EvalLog, scorer_name: str | None = None) -> list[SampleScore
 
 
 def main(argv: Sequence[str]) -> None:
-    """``python -m scorers.self_conditioning LOG [EVERY]``: the per-rate curves of a log,
-    every EVERY-th turn (default 10) and the last."""
+    """``python -m long_horizon_execution.scorers.self_conditioning LOG [EVERY]``: the
+    per-rate curves of a log, every EVERY-th turn (default 10) and the last."""
     log = read_eval_log(argv[0])
     every = int(argv[1]) if len(argv) > 1 else 10
     curves = rate_curves(log_scores(log))

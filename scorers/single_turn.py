@@ -3,7 +3,8 @@
 The reply's list of running totals is matched to the true totals by position: block b is
 index-correct when item b equals the true total after b blocks; a missing or unreadable
 item makes its block wrong (observed, not censored: the reply is over). Items beyond the
-last block are ignored. Reading follows :func:`scorers.parsing.parse_answer_items`: under
+last block are ignored. Reading follows :func:`~long_horizon_execution.core.parse_answer_items`:
+under
 the ``paper`` rule (the default) each comma-separated item is read on its own, even when
 the task is one block; under ``lenient`` one unreadable item makes every block wrong, and
 one block is one integer (so ``1,234`` is accepted there).
@@ -18,15 +19,15 @@ from __future__ import annotations
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from scorers.correctness import TurnCorrectness, turn_correctness
-from scorers.execution import execution_metrics
-from scorers.parsing import (
+from long_horizon_execution.core import (
     THINKING_MODE,
     ParsedAnswer,
     ParsingRule,
     answer_parser,
     parse_answer_items,
 )
+from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_correctness
+from long_horizon_execution.scorers.execution import execution_metrics
 
 
 def block_answers(
@@ -47,7 +48,8 @@ def single_turn_scorer(parsing: ParsingRule = "paper", mode: str | None = None) 
     """Score the reply against the true total after each block (``target``, in order).
 
     Args:
-      parsing: The parsing rule (``paper`` or ``lenient``, see :mod:`scorers.parsing`).
+      parsing: The parsing rule (``paper`` or ``lenient``, see
+        :mod:`~long_horizon_execution.core.parsing`).
         Reasoning blocks are stripped first when ``mode`` (by default the sample
         metadata's ``mode``) is ``thinking`` (always under ``lenient``).
       mode: The task's mode, when the samples do not carry it.

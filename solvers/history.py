@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol, get_args
 
-from scorers.parsing import ParsedAnswer, format_answer
+from long_horizon_execution.core import ParsedAnswer, format_answer
 
 HistoryName = Literal["paper", "answer", "full"]
 HISTORY_POLICIES: tuple[str, ...] = get_args(HistoryName)

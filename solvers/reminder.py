@@ -15,7 +15,7 @@ from typing import Any, Literal
 from inspect_ai.model import ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from solvers.turn_loop import TURN_METADATA
+from long_horizon_execution.solvers.turn_loop import TURN_METADATA
 
 
 def prefix_turns(state: TaskState, prefix: str) -> None:

@@ -25,15 +25,18 @@ from typing import Literal, Protocol, get_args
 import numpy as np
 from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import StoreModel, span, store_as
-from pydantic import Field
+from inspect_ai.util import span, store_as
 
-from scorers.parsing import AnswerParser, format_answer
-from solvers.history import HistoryPolicy
-from solvers.records import CompactRecord
-from solvers.turn_loop import (
-    TURN_METADATA,
+from long_horizon_execution.core import (
+    AnswerParser,
+    RewriteLog,
+    ShownTurn,
     TurnRecord,
+    format_answer,
+)
+from long_horizon_execution.solvers.history import HistoryPolicy
+from long_horizon_execution.solvers.turn_loop import (
+    TURN_METADATA,
     multi_turn,
     turn_inputs,
     turn_message_id,
@@ -48,32 +51,6 @@ OFFSET_KINDS: tuple[str, ...] = get_args(OffsetKind)
 PAPER_MAX_OFFSET = 10
 MAX_OFFSET = 2**62 - 1
 """Largest ``max_offset``: offsets are drawn by numpy in int64, from a range twice as wide."""
-
-
-class ShownTurn(CompactRecord):
-    """What later turns see of one turn, and why (stored compactly, like turn records)."""
-
-    turn: int
-    """1-based turn number."""
-    shown: str
-    synthetic: bool = False
-    """True when the model never generated this turn."""
-    value: int | None = None
-    """The integer the shown text states, if any."""
-    truth: int | None = None
-    induced: bool = False
-    """True when the shown answer carries an injected error."""
-    offset: int = 0
-    """The injected error: shown minus true total (uniform), or the step's error (drift)."""
-
-
-class RewriteLog(StoreModel):
-    """Every rewritten or synthetic turn of a sample, in turn order."""
-
-    turns: list[ShownTurn] = Field(default_factory=list)
-
-    def shown_values(self) -> dict[int, int | None]:
-        return {entry.turn: entry.value for entry in self.turns}
 
 
 class ShownRenderer(Protocol):

@@ -34,10 +34,10 @@ from inspect_ai.model import (
     get_model,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import StoreModel, store_as
+from inspect_ai.util import store_as
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from solvers.records import CompactRecord
+from long_horizon_execution.core import ReasoningLog, ReplyReasoning
 
 ThinkingMode = Literal["none", "cot", "thinking"]
 THINKING_MODES: tuple[str, ...] = get_args(ThinkingMode)
@@ -162,26 +162,6 @@ class Elicitation(BaseModel):
 def config_arguments(config: GenerateConfig) -> GenerateConfigArgs:
     """A config as keyword arguments for ``generate(state, **...)``."""
     return cast(GenerateConfigArgs, config.model_dump(exclude_none=True))
-
-
-class ReplyReasoning(CompactRecord):
-    """What one reply reported about its reasoning (stored compactly, like turn records)."""
-
-    reasoning_tokens: int | None = None
-    """Reasoning tokens the provider reported (None when it reported none)."""
-    output_tokens: int | None = None
-    reasoning_returned: bool = False
-    """The reply carried reasoning content (text, summary or a redacted block)."""
-    stop_reason: str | None = None
-
-
-class ReasoningLog(StoreModel):
-    """Per-sample record of every reply generated under :func:`elicit`."""
-
-    replies: list[ReplyReasoning] = Field(default_factory=list)
-    model: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
-    """The request settings the elicitation added for the model's family."""
 
 
 def reply_reasoning(state: TaskState) -> ReplyReasoning:

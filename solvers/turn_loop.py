@@ -15,24 +15,26 @@ turns see. A response without choices is an empty reply.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
-from inspect_ai.log import EvalSample
 from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageUser,
     Content,
     ContentReasoning,
-    ModelUsage,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import Store, StoreModel, span, store_as
-from pydantic import Field
+from inspect_ai.util import span, store_as
 
-from scorers.parsing import THINKING_MODE, AnswerParser, ParsedAnswer, answer_parser
-from solvers.history import HistoryPolicy, history_policy
-from solvers.records import CompactRecord
-from solvers.replies import drop_tool_calls, one_request
+from long_horizon_execution.core import (
+    THINKING_MODE,
+    AnswerParser,
+    TurnLog,
+    TurnRecord,
+    answer_parser,
+)
+from long_horizon_execution.solvers.history import HistoryPolicy, history_policy
+from long_horizon_execution.solvers.replies import drop_tool_calls, one_request
 
 ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
 """Stop reasons after which a conversation cannot meaningfully go on."""
@@ -66,53 +68,6 @@ def tag_reply(state: TaskState, message: ChatMessageAssistant, turn: int) -> Non
     message.metadata = {**(message.metadata or {}), TURN_METADATA: turn}
     if not state.tools:
         message.id = turn_message_id(state, turn, "assistant")
-
-
-class TurnRecord(CompactRecord):
-    """One turn as it happened: what was asked, the raw reply, and how it was read.
-
-    Stored compactly (see :class:`~solvers.records.CompactRecord`): ``shown`` is left out
-    when it equals ``reply``, and fields at their default are left out.
-    """
-
-    copies: ClassVar[dict[str, str]] = {"shown": "reply"}
-
-    turn: int
-    """1-based turn number."""
-    keys: list[str] | None = None
-    """The turn's items, when its user text is a list of items joined by the separator."""
-    prompt: str | None = None
-    """The user text of a turn that is not a list of items (otherwise see ``keys``)."""
-    reply: str
-    """The visible reply as generated (reasoning excluded), before any history policy."""
-    answer: ParsedAnswer
-    shown: str
-    """What later turns see of this reply."""
-    stop_reason: str
-    usage: ModelUsage | None = None
-    reasoning_returned: bool = False
-    rewritten: bool = False
-    """True when a rewrite hook replaced what the history policy would have shown."""
-    tool_calls: int = 0
-    """Tool calls the reply carried; none was run and later turns do not see them."""
-
-
-class TurnLog(StoreModel):
-    """Per-sample turn records and why the loop ended (``completed`` when every turn ran)."""
-
-    turns: list[TurnRecord] = Field(default_factory=list)
-    ended: str | None = None
-
-    def answers(self) -> list[ParsedAnswer]:
-        """Answers of the turns the model could answer. A turn whose context ran out was
-        never attempted: leaving it out right-censors the sample there instead of
-        counting a model error."""
-        return [record.answer for record in self.turns if record.stop_reason != "model_length"]
-
-    @classmethod
-    def of_sample(cls, sample: EvalSample) -> TurnLog:
-        """The records of a logged sample (reading them never touches the live store)."""
-        return cls(store=Store(sample.store))
 
 
 class HistoryRewrite(Protocol):
@@ -185,7 +140,8 @@ def multi_turn(
         :class:`HistoryRewrite`).
       first_turn: The first turn to generate; an earlier solver has already put the
         turns before it into the messages.
-      parser: Reads each reply's answer (see :func:`scorers.parsing.answer_parser`);
+      parser: Reads each reply's answer (see
+        :func:`~long_horizon_execution.core.answer_parser`);
         None is the paper's rule, stripping reasoning blocks only when ``mode`` is
         ``thinking``.
     """

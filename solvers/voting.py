@@ -22,29 +22,15 @@ from typing import Any, Literal
 
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ModelOutput
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import StoreModel, store_as
-from pydantic import BaseModel, Field
+from inspect_ai.util import store_as
 
-from scorers.parsing import AnswerParser
-from solvers.history import HistoryPolicy
-from solvers.replies import one_request
-from solvers.turn_loop import default_parser, multi_turn
+from long_horizon_execution.core import AnswerParser, VoteLog, VoteRecord
+from long_horizon_execution.solvers.history import HistoryPolicy
+from long_horizon_execution.solvers.replies import one_request
+from long_horizon_execution.solvers.turn_loop import default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
 """Sampling seed of vote i in call c: seed + c * stride + i."""
-
-
-class VoteRecord(BaseModel):
-    """One voted call: every candidate's integer (None: unreadable) and the winner."""
-
-    call: int
-    votes: list[int | None]
-    winner: int | None
-    tie: bool
-
-
-class VoteLog(StoreModel):
-    records: list[VoteRecord] = Field(default_factory=list)
 
 
 def majority(values: list[int | None], rng: random.Random) -> tuple[int | None, bool]:

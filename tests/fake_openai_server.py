@@ -38,7 +38,11 @@ from inspect_ai.model import (
     ModelOutput,
 )
 
-from evals.simulated import CHARS_PER_TOKEN, SimulatedBehaviour, SimulatedExecutor
+from long_horizon_execution.evals.simulated import (
+    CHARS_PER_TOKEN,
+    SimulatedBehaviour,
+    SimulatedExecutor,
+)
 
 MODEL_ENV = {"FAKE_API_KEY": "fake-key-for-tests"}
 

@@ -22,10 +22,10 @@ from inspect_ai import eval
 from inspect_ai._eval.loader import load_tasks
 from inspect_ai._util.error import PrerequisiteError
 
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.params import ParameterError
-from evals.single_turn import single_turn
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.single_turn import single_turn
 
 MODEL = "openai-api/fake/tripwire"
 EVALS = Path(__file__).parents[1] / "evals"
@@ -416,7 +416,7 @@ def test_command_line_prints_one_line_for_a_bad_dataset_file(
         [
             str(Path(sys.executable).parent / "inspect"),
             "eval",
-            "evals/horizon",
+            "long_horizon_execution/horizon",
             "-T",
             f"dataset_file={path}",
             "--model",

@@ -20,12 +20,22 @@ from typing import Any
 import pytest
 from inspect_ai import Task
 
-from evals.dataset import MAX_DATASET_BYTES, MAX_DICTIONARY_SIZE, load_dataset_file
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.params import MAX_INSTANCES, MAX_KEYS, MAX_SAMPLES, MAX_VOTES, ParameterError
-from evals.self_conditioning import self_conditioning
-from evals.single_turn import single_turn
+from long_horizon_execution.evals.dataset import (
+    MAX_DATASET_BYTES,
+    MAX_DICTIONARY_SIZE,
+    load_dataset_file,
+)
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import (
+    MAX_INSTANCES,
+    MAX_KEYS,
+    MAX_SAMPLES,
+    MAX_VOTES,
+    ParameterError,
+)
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.single_turn import single_turn
 
 ROOT = Path(__file__).parents[1]
 INSPECT = str(Path(sys.executable).parent / "inspect")
@@ -72,11 +82,11 @@ def test_a_huge_request_is_refused_naming_its_parameter(case: str) -> None:
 
 MEASURE = """
 import json, resource, sys, time, tracemalloc
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.params import ParameterError
-from evals.self_conditioning import self_conditioning
-from evals.single_turn import single_turn
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.single_turn import single_turn
 
 tasks = {"horizon": horizon, "self_conditioning": self_conditioning,
          "single_turn": single_turn, "frontier": frontier}
@@ -255,7 +265,13 @@ def test_the_parameter_error_is_printed_once_to_stderr_under_every_display(
     # markup. Both displays run side by side.
     runs = {
         display: subprocess.Popen(
-            [INSPECT, "eval", "evals/horizon", "-T", "dataset_file=missing[red].json"]
+            [
+                INSPECT,
+                "eval",
+                "long_horizon_execution/horizon",
+                "-T",
+                "dataset_file=missing[red].json",
+            ]
             + ["--model", "simulated/executor", "--display", display]
             + ["--log-dir", str(tmp_path / display)],
             stdout=subprocess.PIPE,

@@ -8,8 +8,8 @@ from typing import Any
 
 from scripted import scripted_outputs
 
-from evals.horizon import horizon
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog
+from long_horizon_execution.evals.horizon import horizon
 
 
 def metrics(log: Any) -> dict[str, float]:

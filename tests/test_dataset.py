@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.dataset import (
+from long_horizon_execution.evals.dataset import (
     MAX_DICTIONARY_SIZE,
     PAPER_SEED,
     DatasetConfig,

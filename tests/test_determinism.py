@@ -21,10 +21,10 @@ from inspect_ai.model import (
     GenerateConfig,
 )
 
-from evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
-from evals.prompts import system_prompt
-from evals.samples import split_turns, turn_totals
-from evals.simulated import SimulatedExecutor
+from long_horizon_execution.evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
+from long_horizon_execution.evals.prompts import system_prompt
+from long_horizon_execution.evals.samples import split_turns, turn_totals
+from long_horizon_execution.evals.simulated import SimulatedExecutor
 
 HASH_SEEDS = ("0", "1", "4242")
 
@@ -60,7 +60,7 @@ def simulated_replies(seed: int, mode: str) -> list[str]:
 
 def induced_errors(seed: int) -> dict[str, Any]:
     """The self-conditioning draws and the histories they produce."""
-    from solvers.rewrite import error_draws, shown_totals
+    from long_horizon_execution.solvers.rewrite import error_draws, shown_totals
 
     data = generate_dataset(dataset_config(seed))
     result: dict[str, Any] = {}
@@ -120,7 +120,7 @@ def test_fingerprints_depend_on_the_seed() -> None:
 
 def test_the_paper_dataset_is_the_same_in_every_process() -> None:
     code = (
-        "import hashlib; from evals.dataset import generate_dataset as g;"
+        "import hashlib; from long_horizon_execution.evals.dataset import generate_dataset as g;"
         "print(hashlib.sha256(g().model_dump_json().encode()).hexdigest())"
     )
     digests = set()

@@ -6,9 +6,14 @@ from typing import Any
 
 import pytest
 
-from evals.estimate import TokenEstimate, estimate_horizon, main, task_arguments
-from evals.horizon import horizon
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog
+from long_horizon_execution.evals.estimate import (
+    TokenEstimate,
+    estimate_horizon,
+    main,
+    task_arguments,
+)
+from long_horizon_execution.evals.horizon import horizon
 
 
 def recorded_tokens(log: Any) -> tuple[int, int, int]:

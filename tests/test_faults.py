@@ -18,10 +18,9 @@ from fake_openai_server import Action, FakeOpenAIServer, RequestInfo, serving
 from inspect_ai import Task, eval
 from inspect_ai.log import EvalLog, EvalSample
 
-from evals.horizon import horizon
-from evals.simulated import SimulatedBehaviour, read_conversation
-from scorers.parsing import format_answer
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog, format_answer
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.simulated import SimulatedBehaviour, read_conversation
 
 MODEL = "openai-api/fake/executor"
 BEHAVIOUR = SimulatedBehaviour(p=0.9, seed=11)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.frontier import (
+from long_horizon_execution.evals.frontier import (
     FrontierSearch,
     SearchConfig,
     binomial_tail,

@@ -23,9 +23,9 @@ import pytest
 from fake_openai_server import Action, FakeOpenAIServer
 from inspect_ai.log import EvalSample
 
-import evals.frontier as frontier_module
-from evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
-from evals.frontier import (
+import long_horizon_execution.evals.frontier as frontier_module
+from long_horizon_execution.evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
+from long_horizon_execution.evals.frontier import (
     MAX_K,
     MAX_SAMPLES,
     MAX_SEARCH_KEYS,
@@ -37,8 +37,8 @@ from evals.frontier import (
     eval_bound,
     main,
 )
-from evals.params import ParameterError
-from evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.simulated import SimulatedBehaviour
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = "openai-api/fake/frontier-hostile"
@@ -448,7 +448,7 @@ def test_sigterm_stops_a_search_at_once_and_the_rerun_resumes(
     hold = threading.Event()
     server.set_plan(lambda info: Action(hold=hold))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "evals.frontier", *fake_argv(tmp_path)]
+    command = [sys.executable, "-m", "long_horizon_execution.evals.frontier", *fake_argv(tmp_path)]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120

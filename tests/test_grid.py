@@ -10,7 +10,7 @@ from inspect_ai import eval_set
 from inspect_ai._eval.loader import load_tasks
 from inspect_ai.log import list_eval_logs, read_eval_log
 
-from evals.grid import GRID_KS, GRID_MODES
+from long_horizon_execution.evals.grid import GRID_KS, GRID_MODES
 
 ROOT = Path(__file__).parents[1]
 CELLS = {(k, mode) for k, mode in itertools.product(GRID_KS, GRID_MODES)}

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from inspect_ai.model import ChatMessageAssistant, ContentReasoning, ModelOutput, ModelUsage
 
-from evals.horizon import horizon
-from evals.params import ParameterError
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import ParameterError
 
 
 def turn_log(sample: Any) -> TurnLog:
@@ -160,7 +160,7 @@ def test_command_line_and_entry_point_form(tmp_path: Path) -> None:
         "plain",
     ]
     for target in (
-        "evals/horizon",
+        "long_horizon_execution/horizon",
         str(Path(__file__).parents[1] / "evals" / "horizon.py") + "@horizon",
     ):
         done = subprocess.run(
@@ -173,7 +173,7 @@ def test_command_line_and_entry_point_form(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         assert "task_accuracy" in done.stdout
     bad = subprocess.run(
-        [*base, "evals/horizon", "-T", "k=0", *common],
+        [*base, "long_horizon_execution/horizon", "-T", "k=0", *common],
         capture_output=True,
         text=True,
         timeout=120,

@@ -21,31 +21,32 @@ from inspect_ai.scorer import Target
 from inspect_ai.solver import TaskState
 from scripted import scripted_outputs
 
-from evals.dataset import (
+from long_horizon_execution.core import (
+    MAX_DIGITS,
+    ParsedAnswer,
+    ParsingRule,
+    TurnLog,
+    TurnRecord,
+    format_answer,
+    format_answer_list,
+    parse_answer,
+)
+from long_horizon_execution.evals.dataset import (
     MAX_VALUE_DIGITS,
     DatasetConfig,
     DictionaryConfig,
     generate_dataset,
     load_dataset_file,
 )
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.params import ParameterError
-from evals.self_conditioning import self_conditioning
-from evals.single_turn import single_turn
-from scorers.correctness import turn_correctness
-from scorers.parsing import (
-    MAX_DIGITS,
-    ParsedAnswer,
-    ParsingRule,
-    format_answer,
-    format_answer_list,
-    parse_answer,
-)
-from scorers.self_conditioning import conditioned_correctness
-from scorers.single_turn import block_answers
-from solvers.rewrite import InducedErrors, OffsetKind
-from solvers.turn_loop import TurnLog, TurnRecord
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.scorers.correctness import turn_correctness
+from long_horizon_execution.scorers.self_conditioning import conditioned_correctness
+from long_horizon_execution.scorers.single_turn import block_answers
+from long_horizon_execution.solvers.rewrite import InducedErrors, OffsetKind
 
 TASKS = str(Path(__file__).parents[1] / "evals" / "horizon.py")
 INT64_MAX = 2**63 - 1

@@ -17,10 +17,11 @@ from inspect_ai.model import (
 )
 from scripted import scripted_outputs
 
-from evals.dataset import DatasetConfig, generate_dataset
-from evals.frontier import SearchConfig, frontier
-from evals.horizon import horizon
-from evals.prompts import (
+from long_horizon_execution.core import TurnLog, parse_answer
+from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset
+from long_horizon_execution.evals.frontier import SearchConfig, frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.prompts import (
     LAYOUTS,
     MODES,
     PAPER_COT_REMINDER,
@@ -33,12 +34,10 @@ from evals.prompts import (
     user_text,
     working_sentence,
 )
-from evals.self_conditioning import self_conditioning
-from evals.simulated import read_conversation
-from evals.single_turn import single_turn
-from scorers.parsing import parse_answer
-from solvers.history import NO_ANSWER, history_policy
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.simulated import read_conversation
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.solvers.history import NO_ANSWER, history_policy
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "suite_prompts.json"
 """The suite's prompts as they were before the paper layout existed (task version 2-A):

@@ -19,11 +19,19 @@ from pathlib import Path
 
 import pytest
 
-from evals.local_model import weights
-from evals.local_model.catalog import ModelSpec, model_spec
-from evals.local_model.errors import MissingExtraError, ServerStartError, WeightsMismatchError
-from evals.local_model.weights import ensure_weights, locate_parts, marker_path
-from evals.params import ParameterError
+from long_horizon_execution.evals.local_model import weights
+from long_horizon_execution.evals.local_model.catalog import ModelSpec, model_spec
+from long_horizon_execution.evals.local_model.errors import (
+    MissingExtraError,
+    ServerStartError,
+    WeightsMismatchError,
+)
+from long_horizon_execution.evals.local_model.weights import (
+    ensure_weights,
+    locate_parts,
+    marker_path,
+)
+from long_horizon_execution.evals.params import ParameterError
 
 REAL_MODEL = "qwen2.5-coder-1.5b"
 
@@ -143,7 +151,7 @@ def test_cache_dir_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def test_missing_engine_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from evals.local_model import launcher
+    from long_horizon_execution.evals.local_model import launcher
 
     monkeypatch.setattr(launcher, "ENGINE_MODULE", "no_such_engine_module")
     with pytest.raises(MissingExtraError, match=r"pip install -e '\.\[local\]'"):
@@ -153,7 +161,7 @@ def test_missing_engine_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_pat
 @pytest.fixture
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither the engine nor the weights may be touched: refusals come first."""
-    from evals.local_model import provider
+    from long_horizon_execution.evals.local_model import provider
 
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("engine or weights touched before the arguments were checked")
@@ -166,7 +174,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_model_name_is_rejected_before_any_work() -> None:
     from inspect_ai.model import get_model
 
-    import evals.local_model.registry  # noqa: F401
+    import long_horizon_execution.evals.local_model.registry  # noqa: F401
 
     with pytest.raises(ParameterError, match="local model: unknown local model 'not-a-model'"):
         get_model("local/not-a-model", memoize=False)
@@ -200,7 +208,7 @@ def test_bad_model_arguments_are_refused_in_one_line(
 ) -> None:
     from inspect_ai.model import get_model
 
-    import evals.local_model.registry  # noqa: F401
+    import long_horizon_execution.evals.local_model.registry  # noqa: F401
 
     with pytest.raises(ParameterError) as error:
         get_model(f"local/{REAL_MODEL}", memoize=False, **args)
@@ -211,7 +219,7 @@ def test_bad_model_arguments_are_refused_in_one_line(
 
 @pytest.mark.usefixtures("no_work")
 def test_a_cache_dir_that_is_a_file_or_a_base_url_is_refused(tmp_path: Path) -> None:
-    from evals.local_model.provider import LocalModelAPI
+    from long_horizon_execution.evals.local_model.provider import LocalModelAPI
 
     (tmp_path / "file").write_text("")
     with pytest.raises(ParameterError, match="'cache_dir': .*file is a file, not a folder"):
@@ -223,7 +231,7 @@ def test_a_cache_dir_that_is_a_file_or_a_base_url_is_refused(tmp_path: Path) -> 
 def test_good_arguments_build_the_model_without_starting_a_server(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from evals.local_model import provider
+    from long_horizon_execution.evals.local_model import provider
 
     monkeypatch.setattr(provider, "require_engine", lambda: None)
     monkeypatch.setattr(provider, "ensure_weights", lambda spec, cache: cache / spec.filename)
@@ -237,7 +245,7 @@ def test_good_arguments_build_the_model_without_starting_a_server(
 
 
 def test_settings_coerce_cli_strings() -> None:
-    from evals.local_model.provider import LocalSettings
+    from long_horizon_execution.evals.local_model.provider import LocalSettings
 
     settings = LocalSettings.model_validate({"n_ctx": "4096", "n_parallel": "2"})
     assert (settings.n_ctx, settings.n_parallel) == (4096, 2)
@@ -246,7 +254,7 @@ def test_settings_coerce_cli_strings() -> None:
 
 def test_server_that_dies_reports_engine_error(tmp_path: Path) -> None:
     pytest.importorskip("xllamacpp")
-    from evals.local_model.launcher import ServerProcess
+    from long_horizon_execution.evals.local_model.launcher import ServerProcess
 
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"not a gguf file" * 100)
@@ -303,8 +311,8 @@ needs_real_model = pytest.mark.skipif(
 def test_real_model_generates_through_inspect_and_stops_on_close() -> None:
     from inspect_ai.model import GenerateConfig, get_model
 
-    import evals.local_model.registry  # noqa: F401
-    from evals.local_model.provider import LocalModelAPI
+    import long_horizon_execution.evals.local_model.registry  # noqa: F401
+    from long_horizon_execution.evals.local_model.provider import LocalModelAPI
 
     async def run() -> tuple[str, int, int]:
         model = get_model(f"local/{REAL_MODEL}", memoize=False, n_ctx=2048)
@@ -333,9 +341,9 @@ def test_server_exits_when_parent_is_killed() -> None:
     script = textwrap.dedent(
         f"""
         import time
-        from evals.local_model.catalog import model_spec
-        from evals.local_model.launcher import ServerProcess
-        from evals.local_model.weights import ensure_weights
+        from long_horizon_execution.evals.local_model.catalog import model_spec
+        from long_horizon_execution.evals.local_model.launcher import ServerProcess
+        from long_horizon_execution.evals.local_model.weights import ensure_weights
 
         path = ensure_weights(model_spec({REAL_MODEL!r}))
         server = ServerProcess.start(path, {REAL_MODEL!r}, 1024, 1, 1, "key", 120.0)

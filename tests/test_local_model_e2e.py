@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evals.horizon import horizon
-from scorers.correctness import TurnCorrectness
-from scorers.metrics import cumulative_steps, settle_failures
-from scorers.metrics import horizon as horizon_of
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.scorers.correctness import TurnCorrectness
+from long_horizon_execution.scorers.metrics import cumulative_steps, settle_failures
+from long_horizon_execution.scorers.metrics import horizon as horizon_of
 
 pytestmark = [
     pytest.mark.local_model,

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from scorers.correctness import TurnCorrectness, turn_correctness
-from scorers.execution import ExecutionMatrices, summarise
-from scorers.metrics import (
+from long_horizon_execution.core import ParsedAnswer
+from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_correctness
+from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
+from long_horizon_execution.scorers.metrics import (
     bootstrap_horizons,
     cumulative_steps,
     horizon,
@@ -23,7 +24,6 @@ from scorers.metrics import (
     theoretical_horizon,
     trial_weights,
 )
-from scorers.parsing import ParsedAnswer
 
 NAN = math.nan
 

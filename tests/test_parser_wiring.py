@@ -10,12 +10,22 @@ import pytest
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
 from inspect_ai.solver import TaskState
 
-from evals.horizon import horizon
-from scorers.parsing import answer_parser, format_answer, parse_answer
-from scorers.self_conditioning import conditioned_correctness, self_conditioning_scorer
-from solvers.rewrite import ShownTurn, rewritten_history
-from solvers.turn_loop import TurnLog, TurnRecord, default_parser, multi_turn
-from solvers.voting import multi_turn_voting
+from long_horizon_execution.core import (
+    ShownTurn,
+    TurnLog,
+    TurnRecord,
+    answer_parser,
+    format_answer,
+    parse_answer,
+)
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.scorers.self_conditioning import (
+    conditioned_correctness,
+    self_conditioning_scorer,
+)
+from long_horizon_execution.solvers.rewrite import rewritten_history
+from long_horizon_execution.solvers.turn_loop import default_parser, multi_turn
+from long_horizon_execution.solvers.voting import multi_turn_voting
 
 
 def store(sample: Any, prefix: str) -> dict[str, Any]:

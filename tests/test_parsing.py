@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scorers.parsing import (
+from long_horizon_execution.core import (
     MAX_DIGITS,
     PARSING_RULES,
     ParsedAnswer,

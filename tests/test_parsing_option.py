@@ -7,9 +7,9 @@ from typing import Any
 
 from scripted import scripted_outputs
 
-from evals.horizon import horizon
-from evals.single_turn import single_turn
-from solvers.turn_loop import TurnLog
+from long_horizon_execution.core import TurnLog
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.single_turn import single_turn
 
 
 def metric(log: Any, name: str) -> float:

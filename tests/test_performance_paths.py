@@ -27,12 +27,17 @@ from inspect_ai.model import (
 from inspect_ai.solver import use_tools
 from inspect_ai.tool import Tool, ToolChoice, ToolInfo, tool
 
-from evals.horizon import horizon
-from evals.prompts import system_prompt
-from evals.simulated import SimulatedExecutor, _conversation_rng, read_conversation
-from scorers.correctness import TurnCorrectness
-from scorers.execution import ExecutionMatrices, summarise
-from scorers.metrics import (
+from long_horizon_execution.core import TurnLog, TurnRecord, parse_answer
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.prompts import system_prompt
+from long_horizon_execution.evals.simulated import (
+    SimulatedExecutor,
+    _conversation_rng,
+    read_conversation,
+)
+from long_horizon_execution.scorers.correctness import TurnCorrectness
+from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
+from long_horizon_execution.scorers.metrics import (
     _matrix_horizons,
     bootstrap_horizons,
     cumulative_steps,
@@ -43,8 +48,7 @@ from scorers.metrics import (
     stack,
     survival_events,
 )
-from scorers.parsing import parse_answer
-from solvers.turn_loop import TurnLog, TurnRecord, multi_turn
+from long_horizon_execution.solvers.turn_loop import multi_turn
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.8, 0.95, 1.0)
 

@@ -21,13 +21,13 @@ from inspect_ai.solver import generate
 pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 
-from evals.frontier import FrontierSearch, SearchConfig  # noqa: E402
-from evals.horizon import horizon  # noqa: E402
-from evals.report.cli import Report, build_report, main  # noqa: E402
-from evals.report.experiments import HorizonRow, variant  # noqa: E402
-from evals.report.logs import LogHeader, read_header, scored_samples  # noqa: E402
-from evals.self_conditioning import self_conditioning  # noqa: E402
-from evals.single_turn import single_turn  # noqa: E402
+from long_horizon_execution.evals.frontier import FrontierSearch, SearchConfig  # noqa: E402
+from long_horizon_execution.evals.horizon import horizon  # noqa: E402
+from long_horizon_execution.evals.report.cli import Report, build_report, main  # noqa: E402
+from long_horizon_execution.evals.report.experiments import HorizonRow, variant  # noqa: E402
+from long_horizon_execution.evals.report.logs import LogHeader, read_header, scored_samples  # noqa: E402
+from long_horizon_execution.evals.self_conditioning import self_conditioning  # noqa: E402
+from long_horizon_execution.evals.single_turn import single_turn  # noqa: E402
 
 SIM = "simulated/executor"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -217,7 +217,7 @@ def test_a_renamed_task_is_reported_by_its_scorer_with_settings_from_metadata(
     tmp_path: Path,
 ) -> None:
     # A grid cell fixes k and mode in code: they are in the task's metadata, not its args.
-    from evals.grid import horizon_k2_thinking
+    from long_horizon_execution.evals.grid import horizon_k2_thinking
 
     log = run(horizon_k2_thinking(samples=3, steps=8), tmp_path / "grid", {"p": 1.0})
     report = build_report([log.location], str(tmp_path / "out"), draw=False, quiet=True)

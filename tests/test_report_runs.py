@@ -15,11 +15,11 @@ from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 
 pytest.importorskip("pandas")
 
-from evals.frontier import frontier  # noqa: E402
-from evals.horizon import horizon  # noqa: E402
-from evals.report import cli  # noqa: E402
-from evals.report.cli import Report, build_report, main  # noqa: E402
-from evals.report.logs import LogHeader, reason  # noqa: E402
+from long_horizon_execution.evals.frontier import frontier  # noqa: E402
+from long_horizon_execution.evals.horizon import horizon  # noqa: E402
+from long_horizon_execution.evals.report import cli  # noqa: E402
+from long_horizon_execution.evals.report.cli import Report, build_report, main  # noqa: E402
+from long_horizon_execution.evals.report.logs import LogHeader, reason  # noqa: E402
 
 SIM = "simulated/executor"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fake_openai_server import FakeOpenAIServer
 
-from evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.simulated import SimulatedBehaviour
 
 SECRETS = {
     "FAKE_API_KEY": "sk-fake-SECRET-4f1d9c0e7b",
@@ -51,7 +51,7 @@ def test_api_keys_never_appear_in_logs_or_output(tmp_path: Path) -> None:
             [
                 str(Path(sys.executable).parent / "inspect"),
                 "eval",
-                "evals/horizon",
+                "long_horizon_execution/horizon",
                 "-T",
                 "samples=2",
                 "-T",

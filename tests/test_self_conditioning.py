@@ -27,13 +27,23 @@ from inspect_ai.solver import TaskState
 from inspect_ai.tool import ToolChoice, ToolInfo
 from inspect_ai.util import Store
 
-from evals.params import ParameterError
-from evals.self_conditioning import self_conditioning
-from scorers.metrics import mean_estimate, slope_estimate
-from scorers.parsing import ParsedAnswer, format_answer, parse_answer
-from scorers.self_conditioning import conditioned_correctness, log_scores, rate_curves
-from solvers.rewrite import InducedErrors, RewriteLog, rewritten_history
-from solvers.turn_loop import TurnLog, TurnRecord
+from long_horizon_execution.core import (
+    ParsedAnswer,
+    RewriteLog,
+    TurnLog,
+    TurnRecord,
+    format_answer,
+    parse_answer,
+)
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.scorers.metrics import mean_estimate, slope_estimate
+from long_horizon_execution.scorers.self_conditioning import (
+    conditioned_correctness,
+    log_scores,
+    rate_curves,
+)
+from long_horizon_execution.solvers.rewrite import InducedErrors, rewritten_history
 
 
 def metrics(log: Any) -> dict[str, float]:

@@ -20,14 +20,23 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolInfo, ToolParams
 
-from evals.dataset import DatasetConfig, generate_dataset
-from evals.params import ParameterError
-from evals.prompts import PAPER_DICTIONARY_HEADER, single_turn_prompt, system_prompt, user_text
-from evals.simulated import UNREADABLE_REPLY, SimulatedExecutor, _turn_keys
-from scorers.correctness import turn_correctness
-from scorers.metrics import cumulative_steps, horizon_estimate, theoretical_horizon
-from scorers.parsing import parse_answer
-from solvers.history import answer_only
+from long_horizon_execution.core import parse_answer
+from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.prompts import (
+    PAPER_DICTIONARY_HEADER,
+    single_turn_prompt,
+    system_prompt,
+    user_text,
+)
+from long_horizon_execution.evals.simulated import UNREADABLE_REPLY, SimulatedExecutor, _turn_keys
+from long_horizon_execution.scorers.correctness import turn_correctness
+from long_horizon_execution.scorers.metrics import (
+    cumulative_steps,
+    horizon_estimate,
+    theoretical_horizon,
+)
+from long_horizon_execution.solvers.history import answer_only
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
 
@@ -174,7 +183,7 @@ def test_model_arguments_given_as_text_are_read() -> None:
 
 
 def test_a_bad_model_argument_stops_the_eval_before_any_request(tmp_path: Path) -> None:
-    from evals.horizon import horizon
+    from long_horizon_execution.evals.horizon import horizon
 
     with pytest.raises(ParameterError, match="'p'"):
         inspect_eval(

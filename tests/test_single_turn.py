@@ -12,13 +12,22 @@ from inspect_ai.model import ModelName, ModelOutput
 from inspect_ai.scorer import Score, Target
 from inspect_ai.solver import TaskState
 
-from evals.frontier import frontier
-from evals.params import ParameterError
-from evals.prompts import WORDS_HEADER, single_turn_prompt
-from evals.single_turn import single_turn
-from scorers.correctness import TurnCorrectness
-from scorers.parsing import ParsingRule, parse_answer, parse_answer_list, parse_integer_list
-from scorers.single_turn import block_answers, single_turn_scorer, whole_correct
+from long_horizon_execution.core import (
+    ParsingRule,
+    parse_answer,
+    parse_answer_list,
+    parse_integer_list,
+)
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.prompts import WORDS_HEADER, single_turn_prompt
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.scorers.correctness import TurnCorrectness
+from long_horizon_execution.scorers.single_turn import (
+    block_answers,
+    single_turn_scorer,
+    whole_correct,
+)
 
 
 def metrics(log: Any) -> dict[str, float]:

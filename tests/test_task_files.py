@@ -13,10 +13,11 @@ from typing import Any
 from inspect_ai import list_tasks
 from inspect_ai.log import read_eval_log
 
-from evals.grid import GRID_KS, GRID_MODES
+from long_horizon_execution.evals.grid import GRID_KS, GRID_MODES
 
 ROOT = Path(__file__).parents[1]
 EVALS = ROOT / "evals"
+NAMESPACE = "long_horizon_execution"
 
 GRID_TASKS = [f"horizon_k{k}_{mode}" for k in GRID_KS for mode in GRID_MODES]
 TASK_FILES = {
@@ -82,11 +83,9 @@ def imported_files(path: Path) -> set[str]:
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-    return {
-        f"{name.replace('.', '/')}.py"
-        for name in names
-        if name.startswith("evals.") and (ROOT / f"{name.replace('.', '/')}.py").is_file()
-    }
+    package = "long_horizon_execution."
+    paths = {name.removeprefix(package).replace(".", "/") + ".py" for name in names}
+    return {path for path in paths if path.startswith("evals/") and (ROOT / path).is_file()}
 
 
 def test_each_task_file_holds_one_experiment() -> None:
@@ -116,7 +115,7 @@ def test_entry_point_and_file_forms_run_one_task(tmp_path: Path) -> None:
     specs = [
         spec
         for name in SMALL_RUNS
-        for spec in (f"evals/{name}", f"evals/{name}.py@{name}", f"evals/{name}.py")
+        for spec in (f"{NAMESPACE}/{name}", f"evals/{name}.py@{name}", f"evals/{name}.py")
     ]
     arguments = [f"{key}={value}" for run in SMALL_RUNS.values() for key, value in run.items()]
     command = [str(Path(sys.executable).parent / "inspect"), "eval", *specs]
@@ -129,15 +128,21 @@ def test_entry_point_and_file_forms_run_one_task(tmp_path: Path) -> None:
     headers = [read_eval_log(str(p), header_only=True) for p in tmp_path.glob("*.eval")]
     assert all(header.status == "success" for header in headers)
     ran = sorted(header.eval.task for header in headers)
-    assert ran == sorted(name for name in SMALL_RUNS for name in (f"evals/{name}", name, name))
+    assert ran == sorted(n for name in SMALL_RUNS for n in (f"{NAMESPACE}/{name}", name, name))
 
 
 def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
-    # run as __main__, the module must still build its probes from evals.frontier, so the
-    # logs name the task as before and as `inspect eval evals/frontier` does
+    # run as __main__, the module must still build its probes from the packaged module, so
+    # the logs name the task as `inspect eval long_horizon_execution/frontier` does
     log_dir = tmp_path / "search"
     done = subprocess.run(
-        [sys.executable, "-m", "evals.frontier", "--model", "simulated/executor"]
+        [
+            sys.executable,
+            "-m",
+            "long_horizon_execution.evals.frontier",
+            "--model",
+            "simulated/executor",
+        ]
         + ["-M", "p=1.0", "-T", "mode=plain", "-T", "reasoning_tokens=null"]
         + ["--granularity", "2", "--max-k", "2", "--samples", "1", "--batch", "1"]
         + ["--also", "--log-dir", str(log_dir)],
@@ -149,4 +154,6 @@ def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     logs = sorted(log_dir.glob("*.eval"))
     assert logs
-    assert {read_eval_log(str(p), header_only=True).eval.task for p in logs} == {"evals/frontier"}
+    assert {read_eval_log(str(p), header_only=True).eval.task for p in logs} == {
+        "long_horizon_execution/frontier"
+    }

@@ -14,10 +14,15 @@ import pytest
 from inspect_ai import eval
 from inspect_ai.model import GenerateConfig
 
-from evals.frontier import frontier
-from evals.horizon import horizon
-from evals.single_turn import single_turn
-from solvers.thinking import Elicitation, effort_for_budget, from_prompt_mode, provider_family
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.solvers.thinking import (
+    Elicitation,
+    effort_for_budget,
+    from_prompt_mode,
+    provider_family,
+)
 
 ANSWER = "<answer>7</answer>"
 USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}

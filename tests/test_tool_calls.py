@@ -32,12 +32,12 @@ from inspect_ai.solver import use_tools
 from inspect_ai.tool import Tool, tool
 from inspect_ai.util import Store
 
-from evals.horizon import horizon
-from evals.self_conditioning import self_conditioning
-from evals.simulated import SimulatedBehaviour
-from evals.single_turn import single_turn
-from solvers.turn_loop import TurnLog, TurnRecord, multi_turn
-from solvers.voting import VoteLog
+from long_horizon_execution.core import TurnLog, TurnRecord, VoteLog
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.solvers.turn_loop import multi_turn
 
 MODEL = "openai-api/fake/executor"
 BEHAVIOUR = SimulatedBehaviour(p=1.0, seed=3)

@@ -16,16 +16,13 @@ from inspect_ai.model import (
     get_model,
 )
 
-from evals.horizon import horizon
-from solvers.voting import majority, multi_turn_voting, trim_history
+from long_horizon_execution.core import TurnLog, VoteLog
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.solvers.voting import majority, multi_turn_voting, trim_history
 
 
 def metrics(log: Any) -> dict[str, float]:
     return {name: m.value for name, m in log.results.scores[0].metrics.items()}
-
-
-def store(sample: Any, prefix: str) -> dict[str, Any]:
-    return {k.split(":")[-1]: v for k, v in sample.store.items() if k.startswith(prefix)}
 
 
 def test_majority_any_n_and_seeded_ties() -> None:
@@ -62,15 +59,15 @@ def test_votes_pick_the_majority_answer_each_turn(run_eval: Any) -> None:
     model = get_model("mockllm/model", custom_outputs=outputs)
     log = run_eval(turns, model=model, solver=multi_turn_voting(votes=3))
     sample = log.samples[0]
-    records = store(sample, "VoteLog:")["records"]
-    assert [r["votes"] for r in records] == [
+    records = VoteLog.of_sample(sample).records
+    assert [r.votes for r in records] == [
         [wrong, truth[0], truth[0]],
         [truth[1], truth[1] + 1, truth[1] + 2],
     ]
-    assert records[0]["winner"] == truth[0] and not records[0]["tie"]
-    assert records[1]["tie"]  # three different answers: a seeded draw decides
-    answers = [t["answer"]["value"] for t in store(sample, "TurnLog:")["turns"]]
-    assert answers[0] == truth[0] and answers[1] == records[1]["winner"]
+    assert records[0].winner == truth[0] and not records[0].tie
+    assert records[1].tie  # three different answers: a seeded draw decides
+    answers = [t.answer.value for t in TurnLog.of_sample(sample).turns]
+    assert answers[0] == truth[0] and answers[1] == records[1].winner
     # every vote was a real call, each with its own sampling seed
     calls = [e for e in sample.events if isinstance(e, ModelEvent)]
     assert len(calls) == 6 and len({e.config.seed for e in calls}) == 6

@@ -14,7 +14,7 @@ from inspect_ai.model._providers.openai_compatible import OpenAICompatibleAPI
 from inspect_ai.tool import ToolChoice, ToolInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evals.params import ParameterError, shown, validate_params
+from long_horizon_execution.evals.params import ParameterError, shown, validate_params
 
 from .catalog import ModelSpec, model_spec
 from .launcher import ServerProcess, require_engine

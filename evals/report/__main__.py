@@ -1,7 +1,7 @@
-"""``python -m evals.report LOGS... --out DIR``."""
+"""``python -m long_horizon_execution.evals.report LOGS... --out DIR``."""
 
 import sys
 
-from evals.report.cli import main
+from long_horizon_execution.evals.report.cli import main
 
 sys.exit(main())

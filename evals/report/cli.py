@@ -1,5 +1,5 @@
-"""``horizon-report`` / ``python -m evals.report``: Inspect logs of this suite's tasks ->
-the paper's tables (markdown and CSV) and figures (PNG) in one folder.
+"""``horizon-report``: Inspect logs of this suite's tasks -> the paper's tables (markdown
+and CSV) and figures (PNG) in one folder.
 
     horizon-report logs/ --out report/
 
@@ -32,9 +32,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from evals.frontier import horizon_text
-from evals.report import figures
-from evals.report.experiments import (
+from long_horizon_execution.evals.frontier import horizon_text
+from long_horizon_execution.evals.report import figures
+from long_horizon_execution.evals.report.experiments import (
     FrontierProbes,
     FrontierRow,
     HorizonResult,
@@ -46,7 +46,7 @@ from evals.report.experiments import (
     self_conditioning_result,
     single_turn_result,
 )
-from evals.report.logs import (
+from long_horizon_execution.evals.report.logs import (
     LogHeader,
     ReportError,
     ScoredSample,
@@ -56,7 +56,7 @@ from evals.report.logs import (
     reason,
     scored_samples,
 )
-from evals.report.tables import (
+from long_horizon_execution.evals.report.tables import (
     Column,
     column,
     field,
@@ -67,7 +67,7 @@ from evals.report.tables import (
     step_field,
     write_table,
 )
-from evals.task_common import TASK_VERSION
+from long_horizon_execution.evals.task_common import TASK_VERSION
 
 _PROBE_ARGS = {"k", "samples", "first_sample"}
 

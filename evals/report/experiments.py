@@ -20,21 +20,27 @@ import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 from pydantic import BaseModel
 
-from evals.frontier import Probe, frontier
-from evals.horizon import horizon
-from evals.report.logs import LogHeader, ScoredSample, mean_over_epochs
-from evals.self_conditioning import self_conditioning
-from evals.single_turn import single_turn
-from scorers.execution import ExecutionMatrices, summarise
-from scorers.metrics import Estimate, mean_curve, mean_estimate, survival_band, survival_curve
-from scorers.self_conditioning import (
+from long_horizon_execution.evals.frontier import Probe, frontier
+from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample, mean_over_epochs
+from long_horizon_execution.evals.self_conditioning import self_conditioning
+from long_horizon_execution.evals.single_turn import single_turn
+from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
+from long_horizon_execution.scorers.metrics import (
+    Estimate,
+    mean_curve,
+    mean_estimate,
+    survival_band,
+    survival_curve,
+)
+from long_horizon_execution.scorers.self_conditioning import (
     BASES,
     CLUSTER_FIELD,
     RATE_FIELD,
     rate_slope_summary,
     target_values,
 )
-from scorers.single_turn import whole_correct
+from long_horizon_execution.scorers.single_turn import whole_correct
 
 _PLOT_POINTS = 400
 """Curves are drawn from at most this many points (a 50,000-step curve needs no more)."""

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evals.frontier import horizon_text
-from evals.report.experiments import (
+from long_horizon_execution.evals.frontier import horizon_text
+from long_horizon_execution.evals.report.experiments import (
     Curve,
     FrontierRow,
     HorizonRow,
@@ -22,7 +22,7 @@ from evals.report.experiments import (
     horizon_label,
     setting_label,
 )
-from scorers.metrics import theoretical_grid_horizon
+from long_horizon_execution.scorers.metrics import theoretical_grid_horizon
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -20,8 +20,8 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log_samples
 from inspect_ai.scorer import Score, mean_score
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.frontier import Tokens, log_tokens
-from evals.task_common import TASK_VERSION
+from long_horizon_execution.evals.frontier import Tokens, log_tokens
+from long_horizon_execution.evals.task_common import TASK_VERSION
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}

@@ -44,41 +44,24 @@ from __future__ import annotations
 import string
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal, Protocol, get_args
 
 from pydantic import BaseModel
 
-AnswerStatus = Literal["int", "no_answer", "invalid"]
-ParsingRule = Literal["paper", "lenient"]
-PARSING_RULES: tuple[str, ...] = get_args(ParsingRule)
-DEFAULT_PARSING: ParsingRule = "paper"
-"""The rule every task uses unless told otherwise: the authors'."""
-THINKING_MODE = "thinking"
-"""The prompting mode whose replies the ``paper`` rule strips of reasoning blocks."""
+from long_horizon_execution.core.answers import (
+    ANSWER_CLOSE,
+    ANSWER_OPEN,
+    MAX_DIGITS,
+    PARSING_RULES,
+    AnswerStatus,
+    ParsedAnswer,
+    ParsingRule,
+)
 
-MAX_DIGITS = 640
-"""Longest integer an answer may hold, in significant digits. 640 is the smallest limit
-CPython lets ``sys.set_int_max_str_digits`` set, so converting never depends on the
-interpreter's setting, and a hostile reply cannot make the (quadratic) conversion slow.
-Every total the suite can produce is far shorter (see ``evals.dataset.MAX_VALUE_DIGITS``)."""
-_OPEN, _CLOSE = "<answer>", "</answer>"
+_OPEN, _CLOSE = ANSWER_OPEN, ANSWER_CLOSE
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 _EMPHASIS = ("**", "__", "*", "_", "`")
 _MINUS_SIGNS = ("-", "\u2212")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-class ParsedAnswer(BaseModel):
-    """What a reply said: an integer, no tag at all, or a tag that holds no integer."""
-
-    status: AnswerStatus
-    value: int | None = None
-    content: str | None = None
-    """The text between the tags, as written (None when there was no tag)."""
-
-    @property
-    def is_int(self) -> bool:
-        return self.status == "int"
 
 
 def _fold_case(text: str) -> str:
@@ -177,11 +160,6 @@ def lenient_answer(reply: str) -> ParsedAnswer:
     if value is None:
         return ParsedAnswer(status="invalid", content=content)
     return ParsedAnswer(status="int", value=value, content=content)
-
-
-def format_answer(value: int) -> str:
-    """The canonical tagged form of an answer, as shown in histories and examples."""
-    return f"{_OPEN}{value}{_CLOSE}"
 
 
 class ParsedList(BaseModel):
@@ -352,12 +330,6 @@ def check_rule(rule: str) -> ParsingRule:
     if rule == "lenient":
         return "lenient"
     raise ValueError(f"parsing must be one of {', '.join(PARSING_RULES)}, got {rule!r}")
-
-
-class AnswerParser(Protocol):
-    """Reads a visible reply into a :class:`ParsedAnswer`; never raises."""
-
-    def __call__(self, reply: str, /) -> ParsedAnswer: ...
 
 
 @dataclass(frozen=True)

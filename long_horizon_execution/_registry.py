@@ -1,4 +1,5 @@
-"""Entry point for Inspect: importing this registers the suite's tasks and model providers."""
+"""Entry point for Inspect: importing this registers the suite's tasks and model providers
+(under the registry namespace long_horizon_execution/)."""
 
 import long_horizon_execution.evals.local_model.registry  # noqa: F401  (registers the "local" provider)
 from long_horizon_execution.evals.frontier import frontier

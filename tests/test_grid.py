@@ -10,7 +10,7 @@ from inspect_ai import eval_set
 from inspect_ai._eval.loader import load_tasks
 from inspect_ai.log import list_eval_logs, read_eval_log
 
-from long_horizon_execution.evals.grid import GRID_KS, GRID_MODES
+from long_horizon_execution.evals.grid_source import GRID_FILE, GRID_KS, GRID_MODES, render
 
 ROOT = Path(__file__).parents[1]
 CELLS = {(k, mode) for k, mode in itertools.product(GRID_KS, GRID_MODES)}
@@ -73,3 +73,8 @@ def test_the_grid_runs_once_and_a_rerun_only_finishes_what_is_missing(tmp_path: 
     Path(lost.removeprefix("file://")).unlink()  # an interrupted cell
     again = run_grid(tmp_path)
     assert len(again) == len(CELLS) and logs - again == {lost}
+
+
+def test_the_grid_file_is_what_its_source_renders() -> None:
+    # Edit evals/grid_source.py, then run `python -m long_horizon_execution.evals.grid_source`.
+    assert GRID_FILE.read_text(encoding="utf-8") == render()

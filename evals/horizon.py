@@ -43,6 +43,9 @@ def turn_loop(params: HorizonParams) -> Solver:
             mode=params.mode,
             replay_reasoning=params.replay_reasoning,
             parser=reply_parser(params),
+            # A turn no vote answered is the model's failure to answer, measured like any
+            # other: recorded and scored, not an error.
+            unanswered="count",
         )
     else:
         loop = multi_turn(

@@ -241,7 +241,11 @@ def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = 
         truths = [int(total) for total in target.target]
         reply_mode = mode if mode is not None else state.metadata.get("mode")
         parser = thinking if reply_mode == THINKING_MODE else plain
-        shown, true = conditioned_correctness(log.turns, rewrites.shown_values(), truths, parser)
+        stated = {
+            turn: value if isinstance(value, int) else None
+            for turn, value in rewrites.shown_values().items()
+        }
+        shown, true = conditioned_correctness(log.turns, stated, truths, parser)
         earlier = [entry for entry in rewrites.turns if entry.turn < len(truths)]
         last = log.turns[-1].answer if log.turns else None
         return Score(

@@ -13,15 +13,25 @@ from long_horizon_execution.solvers.rewrite import (
 )
 from long_horizon_execution.solvers.thinking import Elicitation, elicit, from_prompt_mode
 from long_horizon_execution.solvers.turn_loop import HistoryRewrite, multi_turn, user_turn
-from long_horizon_execution.solvers.voting import majority, multi_turn_voting, trim_history
+from long_horizon_execution.solvers.voting import (
+    NoVoteAnswered,
+    VoteKey,
+    majority,
+    multi_turn_voting,
+    trim_history,
+    voting,
+    windowed,
+)
 
 __all__ = [
     "Elicitation",
     "HistoryPolicy",
     "HistoryRewrite",
     "InducedErrors",
+    "NoVoteAnswered",
     "RewriteRule",
     "ShownRenderer",
+    "VoteKey",
     "elicit",
     "from_prompt_mode",
     "history_policy",
@@ -33,5 +43,7 @@ __all__ = [
     "single_reply",
     "trim_history",
     "user_turn",
+    "voting",
+    "windowed",
     "with_turn_prefix",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol, get_args
 
-from long_horizon_execution.core import ParsedAnswer, format_answer
+from long_horizon_execution.core import ANSWER_CLOSE, ANSWER_OPEN, ParsedAnswer, format_answer
 
 HistoryName = Literal["paper", "answer", "full"]
 HISTORY_POLICIES: tuple[str, ...] = get_args(HistoryName)
@@ -25,12 +25,13 @@ class HistoryPolicy(Protocol):
 
 
 def answer_only(reply: str, answer: ParsedAnswer) -> str:
-    """Only the tagged answer; a reply with no tag is shown as written, so the model sees
-    its own format slip rather than a placeholder."""
+    """Only the tagged answer (an integer in its canonical form, any other answer or an
+    unreadable one as written in its tag); a reply with no tag is shown as written, so the
+    model sees its own format slip rather than a placeholder."""
     if answer.status == "int" and answer.value is not None:
         return format_answer(answer.value)
-    if answer.status == "invalid":
-        return f"<answer>{answer.content}</answer>"
+    if answer.content is not None:
+        return f"{ANSWER_OPEN}{answer.content}{ANSWER_CLOSE}"
     return reply
 
 

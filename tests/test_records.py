@@ -55,7 +55,8 @@ def test_votes_and_turns_read_back_from_the_log(run_eval: Any) -> None:
     outputs = [reply("no idea")] * 3
     outputs += [reply(f"<answer>{truth[1]}</answer>")] * 3
     model = get_model("mockllm/model", custom_outputs=outputs)
-    log = run_eval(task, model=model, solver=multi_turn_voting(votes=3))
+    solver = multi_turn_voting(votes=3, unanswered="count")
+    log = run_eval(task, model=model, solver=solver)
     memory, disk = log.samples[0], from_disk(log)
 
     votes = same_record(VoteLog, memory, disk)
@@ -63,6 +64,7 @@ def test_votes_and_turns_read_back_from_the_log(run_eval: Any) -> None:
     assert votes.records[0] == VoteRecord(call=1, votes=[None, None, None])
     assert votes.records[0].winner is None and votes.records[0].tie is False
     assert votes.records[1].winner == truth[1]
+    assert votes.unanswered == 1
 
     turns = same_record(TurnLog, memory, disk)
     assert all(isinstance(record, TurnRecord) for record in turns.turns)

@@ -4,6 +4,7 @@ sample keeps in its store. It imports neither solvers nor scorers."""
 from long_horizon_execution.core.answers import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
+    ANSWERED,
     DEFAULT_PARSING,
     MAX_DIGITS,
     PARSING_RULES,
@@ -12,8 +13,10 @@ from long_horizon_execution.core.answers import (
     AnswerStatus,
     ParsedAnswer,
     ParsingRule,
+    answer_key,
     format_answer,
 )
+from long_horizon_execution.core.compact import CompactRecord
 from long_horizon_execution.core.parsing import (
     ParsedList,
     ReplyParser,
@@ -36,7 +39,6 @@ from long_horizon_execution.core.parsing import (
     strip_think_blocks,
 )
 from long_horizon_execution.core.records import (
-    CompactRecord,
     ReasoningLog,
     ReplyReasoning,
     RewriteLog,
@@ -49,6 +51,8 @@ from long_horizon_execution.core.records import (
 )
 
 __all__ = [
+    "ANSWERED",
+    "answer_key",
     "ANSWER_CLOSE",
     "ANSWER_OPEN",
     "DEFAULT_PARSING",

@@ -2,12 +2,8 @@
 
 Solvers write these records and scorers read them, so they live here, below both. Every
 record class is a :class:`SampleRecord`: ``Record.of_sample(sample)`` reads it from a
-logged sample, validated in full.
-
-Inspect writes a sample's store into its log several times (the store itself, the solver's
-state changes and its store changes), each copy far from the others, so every byte of a
-per-turn record is paid several times per turn. A :class:`CompactRecord` leaves out fields
-at their default and fields that repeat another field, and reads both back as they were.
+logged sample, validated in full. Per-turn entries are :class:`CompactRecord` s, written
+without default or repeated fields.
 """
 
 from __future__ import annotations
@@ -18,47 +14,12 @@ from inspect_ai.log import EvalSample
 from inspect_ai.model import ModelUsage
 from inspect_ai.util import Store, StoreModel
 from pydantic import (
-    BaseModel,
     Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-    model_validator,
+    JsonValue,
 )
 
 from long_horizon_execution.core.answers import ParsedAnswer
-
-
-class CompactRecord(BaseModel):
-    """A pydantic model serialized without default-valued or repeated fields."""
-
-    copies: ClassVar[dict[str, str]] = {}
-    """Field -> the field it usually repeats; left out when equal, restored when missing."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _restore_copies(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(name not in data for name in cls.copies):
-            data = dict(data)
-            for name, source in cls.copies.items():
-                if name not in data and source in data:
-                    data[name] = data[source]
-        return data
-
-    @model_serializer(mode="wrap")
-    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        fields = type(self).model_fields
-        kept: dict[str, Any] = {}
-        for name, value in data.items():
-            field = fields.get(name)
-            source = self.copies.get(name)
-            if source is not None and getattr(self, name) == getattr(self, source):
-                continue
-            if field is not None and not field.is_required():
-                if getattr(self, name) == field.get_default(call_default_factory=True):
-                    continue
-            kept[name] = value
-        return kept
+from long_horizon_execution.core.compact import CompactRecord
 
 
 class SampleRecord(StoreModel):
@@ -123,9 +84,9 @@ class ShownTurn(CompactRecord):
     shown: str
     synthetic: bool = False
     """True when the model never generated this turn."""
-    value: int | None = None
-    """The integer the shown text states, if any."""
-    truth: int | None = None
+    value: JsonValue = None
+    """The answer the shown text states, if any (an integer in the paper's task)."""
+    truth: JsonValue = None
     induced: bool = False
     """True when the shown answer carries an injected error."""
     offset: int = 0
@@ -137,19 +98,19 @@ class RewriteLog(SampleRecord):
 
     turns: list[ShownTurn] = Field(default_factory=list)
 
-    def shown_values(self) -> dict[int, int | None]:
+    def shown_values(self) -> dict[int, JsonValue]:
         return {entry.turn: entry.value for entry in self.turns}
 
 
 class VoteRecord(CompactRecord):
-    """One voted call: every candidate's integer (None: unreadable) and the winner.
+    """One voted call: every vote's answer (None: it had none) and the kept answer.
 
     ``winner`` and ``tie`` have defaults because a log leaves out None and default values:
     without them a call no vote could answer would not read back."""
 
     call: int
-    votes: list[int | None]
-    winner: int | None = None
+    votes: list[JsonValue]
+    winner: JsonValue = None
     tie: bool = False
 
 
@@ -157,6 +118,8 @@ class VoteLog(SampleRecord):
     """Every voted call of a sample, in call order."""
 
     records: list[VoteRecord] = Field(default_factory=list)
+    unanswered: int = 0
+    """Calls no vote answered (kept only when the caller allowed them)."""
 
 
 class ReplyReasoning(CompactRecord):

@@ -1,0 +1,53 @@
+"""Scorers and metrics other evals reuse: per-turn correctness (integers, or any state with
+``state_correctness``), the execution scorer with horizons and intervals, the
+self-conditioning scorer, the single-turn scorer, and the numeric helpers behind them."""
+
+from long_horizon_execution.scorers.correctness import (
+    StateStep,
+    TurnCorrectness,
+    state_correctness,
+    turn_correctness,
+)
+from long_horizon_execution.scorers.execution import (
+    THRESHOLDS,
+    ExecutionMatrices,
+    TurnJudge,
+    execution_metrics,
+    execution_scorer,
+    integer_totals,
+    metric_names,
+)
+from long_horizon_execution.scorers.metrics import (
+    horizon,
+    horizon_estimate,
+    horizon_estimates,
+    survival_curve,
+    theoretical_horizon,
+)
+from long_horizon_execution.scorers.self_conditioning import (
+    conditioned_correctness,
+    self_conditioning_scorer,
+)
+from long_horizon_execution.scorers.single_turn import single_turn_scorer
+
+__all__ = [
+    "THRESHOLDS",
+    "ExecutionMatrices",
+    "StateStep",
+    "TurnCorrectness",
+    "TurnJudge",
+    "conditioned_correctness",
+    "execution_metrics",
+    "execution_scorer",
+    "horizon",
+    "horizon_estimate",
+    "horizon_estimates",
+    "integer_totals",
+    "metric_names",
+    "self_conditioning_scorer",
+    "single_turn_scorer",
+    "state_correctness",
+    "survival_curve",
+    "theoretical_horizon",
+    "turn_correctness",
+]

@@ -14,10 +14,10 @@ enough that no sum can overflow, exact Python-int arithmetic otherwise, same res
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 from long_horizon_execution.core import ParsedAnswer
 
@@ -99,4 +99,44 @@ def turn_correctness(
     index[:observed] = index_ok
     task[:observed] = np.logical_and.accumulate(index_ok) if observed else index_ok
     turn[:observed] = is_int & (outputs == previous + increments[:observed])
+    return TurnCorrectness(index=index, task=task, turn=turn)
+
+
+StateStep = Callable[[JsonValue, int], JsonValue]
+"""The state after turn ``t`` (0-based) applied to a given state before it: what a turn's
+answer must be, given the state the model worked from."""
+
+
+def state_correctness(
+    answers: Sequence[ParsedAnswer],
+    expected: Sequence[JsonValue],
+    step: StateStep,
+    initial: JsonValue,
+    shown: dict[int, JsonValue] | None = None,
+) -> TurnCorrectness:
+    """Correctness of ``answers`` of any kind (a list, a string) against all planned turns'
+    true states, with the definitions of the integer task (module docstring): index correct
+    when the answer equals the true state; task correct up to the first wrong one; turn
+    correct when it equals ``step`` applied to the state the model worked from: the last
+    answer before the turn (``initial`` before any), or what the history showed for that
+    turn when it was rewritten (``shown``, 1-based turns, e.g. an injected error)."""
+    planned = len(expected)
+    observed = min(len(answers), planned)
+    index = np.full(planned, np.nan)
+    task = np.full(planned, np.nan)
+    turn = np.full(planned, np.nan)
+    previous: JsonValue = initial
+    alive = True
+    for position, answer in enumerate(answers[:observed]):
+        value = answer.answer if answer.answered else None
+        right = answer.answered and value == expected[position]
+        alive = alive and right
+        index[position] = right
+        task[position] = alive
+        turn[position] = answer.answered and value == step(previous, position)
+        number = position + 1
+        if shown is not None and number in shown:
+            previous = shown[number]
+        elif answer.answered:
+            previous = value
     return TurnCorrectness(index=index, task=task, turn=turn)

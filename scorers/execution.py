@@ -13,7 +13,7 @@ failure), and bootstrap intervals resample instances with all their epochs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
@@ -213,24 +213,36 @@ def _explain(correctness: TurnCorrectness, ended: str | None) -> str:
     )
 
 
+TurnJudge = Callable[[TaskState, Target, TurnLog], TurnCorrectness]
+"""Per-turn correctness of a sample from its turn records (see ``scorers.correctness``)."""
+
+
+def integer_totals(state: TaskState, target: Target, log: TurnLog) -> TurnCorrectness:
+    """The paper's task: each turn's answer against the running totals in ``target``."""
+    return turn_correctness(log.answers(), [int(total) for total in target.target])
+
+
 @scorer(metrics=[execution_metrics()])
-def execution_scorer(k: int | None = None) -> Scorer:
-    """Score the turn records against the per-turn true totals in ``target``.
+def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Scorer:
+    """Score the turn records: per-turn correctness, and horizons in the metrics.
 
     Args:
-      k: Keys per turn, to count horizons in steps; by default the sample metadata's ``k``.
+      k: Steps per turn, to count horizons in steps; by default the sample metadata's ``k``.
+      judge: Per-turn correctness of a sample (see :data:`TurnJudge`); None is the
+        paper's task, judged against the per-turn true totals in ``target``. Another task
+        family passes its own, e.g. built on ``state_correctness``.
     """
+    decide = integer_totals if judge is None else judge
 
     async def score(state: TaskState, target: Target) -> Score:
         log = store_as(TurnLog)
-        expected = [int(total) for total in target.target]
-        correctness = turn_correctness(log.answers(), expected)
+        correctness = decide(state, target, log)
         keys_per_turn = k if k is not None else int(state.metadata.get("k", 1))
         last = log.turns[-1].answer if log.turns else None
         input_tokens, cached_input_tokens = input_token_counts(log.turns)
         return Score(
             value=correctness.as_value(),
-            answer=None if last is None else str(last.value if last.is_int else last.status),
+            answer=None if last is None else str(last.answer if last.answered else last.status),
             explanation=_explain(correctness, log.ended),
             metadata={
                 "k": keys_per_turn,

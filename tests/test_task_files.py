@@ -24,6 +24,7 @@ TASK_FILES = {
     "evals/frontier.py": ["frontier"],
     "evals/grid.py": GRID_TASKS,
     "evals/horizon.py": ["horizon"],
+    "evals/list_edits.py": ["list_edits"],
     "evals/self_conditioning.py": ["self_conditioning"],
     "evals/single_turn.py": ["single_turn"],
 }

@@ -61,6 +61,7 @@ def list_edits(
     turns: int = 50,
     k: int = 1,
     max_items: int = 6,
+    start_items: int = 3,
     mode: ListMode = "plain",
     votes: int = 1,
     window: int | None = None,
@@ -74,6 +75,7 @@ def list_edits(
       turns: Turns per conversation.
       k: Edits per turn (steps per turn).
       max_items: Longest the list gets (at most 24, the vocabulary).
+      start_items: Words in each conversation's starting list (at most ``max_items``).
       mode: ``plain`` (the answer only) or ``cot`` (the list after each edit first).
       votes: Replies sampled per turn, majority vote on the list (1 = none).
       window: Earlier turns kept in context (None: all).
@@ -87,7 +89,14 @@ def list_edits(
         raise ValueError(f"votes must be at least 1, got {votes}")
     if window is not None and window < 0:
         raise ValueError(f"window must be at least 0, got {window}")
-    plan = list_plan(samples=samples, turns=turns, k=k, max_items=max_items, seed=seed)
+    plan = list_plan(
+        samples=samples,
+        turns=turns,
+        k=k,
+        max_items=max_items,
+        start_items=start_items,
+        seed=seed,
+    )
     return Task(
         dataset=list_dataset(plan, mode),
         solver=list_loop(mode, votes, window, error_rate, seed),

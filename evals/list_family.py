@@ -4,7 +4,10 @@ Each step is one edit of a short list: ``add WORD`` (to the end), ``remove WORD`
 ``front WORD`` (move it to the start). Each turn brings K edits, and the model answers with
 the whole list after them. Like the paper's running sum, every step is trivial and errors
 persist (a wrong list stays wrong), so accuracy decays with length and the horizon is
-real; unlike it, the answer is not an integer, and a chance hit is negligible.
+real; unlike it, the answer is not an integer, and a chance hit is negligible. Each
+conversation starts from its own random list, stated in the system message, so no two
+conversations are alike (identical prompts would be one trial counted several times, for a
+model at temperature 0 as for the simulated one).
 
 Built only on the public faces of ``core``, ``solvers`` and ``scorers``: the answer parser,
 the per-turn judge (via ``state_correctness``) and the error-injection rule below are all a
@@ -45,7 +48,7 @@ EMPTY = "empty"
 """How an empty list is written in an answer."""
 FAMILY = "list_edits"
 
-INSTRUCTIONS = f"""You keep an ordered list of words. It starts empty.
+INSTRUCTIONS = f"""You keep an ordered list of words.
 Each message gives edits. Apply them in order:
 - add WORD: put WORD at the end of the list (if it is already in the list, nothing changes);
 - remove WORD: take WORD out of the list (if it is not in the list, nothing changes);
@@ -54,6 +57,8 @@ After the edits of a message, answer with the whole list from first to last, sep
 commas, inside answer tags, for example <answer>lemon, bread</answer>. Answer
 <answer>{EMPTY}</answer> when the list is empty."""
 WORKING = "Before the answer, write the list after each edit, one edit per line."
+START = "The list starts as: "
+"""Introduces the starting list, the system message's last line."""
 
 
 class ListPlan(BaseModel):
@@ -63,11 +68,15 @@ class ListPlan(BaseModel):
     turns: int = Field(default=50, ge=1, le=10_000)
     k: int = Field(default=1, ge=1, le=1_000)
     max_items: int = Field(default=6, ge=1, le=len(VOCABULARY))
+    start_items: int = Field(default=3, ge=0, le=len(VOCABULARY))
+    """Words in the starting list (at most ``max_items``)."""
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
 
 
 def list_plan(**settings: int) -> ListPlan:
     """A :class:`ListPlan`, or ValueError in one line naming the bad setting."""
+    if settings.get("start_items", 0) > settings.get("max_items", ListPlan().max_items):
+        raise ValueError(f"{FAMILY}: start_items must not exceed max_items")
     try:
         return ListPlan(**settings)
     except ValidationError as error:
@@ -122,9 +131,12 @@ def _next_edit(rng: np.random.Generator, items: list[str], max_items: int) -> st
 
 def plan_sample(
     rng: np.random.Generator, plan: ListPlan
-) -> tuple[list[list[str]], list[list[str]]]:
-    """(edits of each turn, true list after each turn) for one conversation."""
-    items: list[str] = []
+) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """(starting list, edits of each turn, true list after each turn) for one
+    conversation."""
+    chosen = rng.choice(len(VOCABULARY), size=plan.start_items, replace=False)
+    start = [VOCABULARY[int(index)] for index in chosen]
+    items = list(start)
     turns: list[list[str]] = []
     states: list[list[str]] = []
     for _ in range(plan.turns):
@@ -135,18 +147,20 @@ def plan_sample(
             edits.append(edit)
         turns.append(edits)
         states.append(list(items))
-    return turns, states
+    return start, turns, states
 
 
 def list_dataset(plan: ListPlan, mode: str = "plain") -> MemoryDataset:
-    """One sample per conversation, reproducible from the seed: the instructions as the
-    system message, the edits of each turn in metadata ``turns``, the true lists in
-    ``states`` and (rendered) in the target."""
-    system = INSTRUCTIONS if mode == "plain" else f"{INSTRUCTIONS}\n{WORKING}"
+    """One sample per conversation, reproducible from the seed: the instructions and the
+    starting list as the system message, the starting list in metadata ``start``, the
+    edits of each turn in ``turns``, the true lists in ``states`` and (rendered) in the
+    target."""
+    instructions = INSTRUCTIONS if mode == "plain" else f"{INSTRUCTIONS}\n{WORKING}"
     samples = []
     for index in range(plan.samples):
         rng = np.random.default_rng([plan.seed, index])
-        turns, states = plan_sample(rng, plan)
+        start, turns, states = plan_sample(rng, plan)
+        system = f"{instructions}\n{START}{render(start)}"
         samples.append(
             Sample(
                 id=index + 1,
@@ -154,6 +168,7 @@ def list_dataset(plan: ListPlan, mode: str = "plain") -> MemoryDataset:
                 target=[render(state) for state in states],
                 metadata={
                     "family": FAMILY,
+                    "start": start,
                     "turns": turns,
                     "states": states,
                     "k": plan.k,
@@ -189,7 +204,8 @@ def list_judge(state: TaskState, target: Target, log: TurnLog) -> TurnCorrectnes
     def step(previous: JsonValue, turn: int) -> JsonValue:
         return list[JsonValue](apply_turn(previous, edits[turn]))
 
-    return state_correctness(log.answers(), expected, step, [], shown or None)
+    start: list[JsonValue] = list(state.metadata["start"])
+    return state_correctness(log.answers(), expected, step, start, shown or None)
 
 
 def _draw(seed: int, sample: str, turn: int) -> np.random.Generator:

@@ -68,6 +68,7 @@ from long_horizon_execution.evals.prompts import (
     working_lines,
     working_sentence,
 )
+from long_horizon_execution.evals.simulated_lists import is_list_conversation, list_reply
 
 _ENTRY = re.compile(rf"^\s*([A-Za-z]+): (-?\d{{1,{MAX_VALUE_DIGITS}}})\s*$", re.MULTILINE)
 """A ``word: value`` line; a value longer than the suite allows is not read."""
@@ -406,6 +407,9 @@ class SimulatedExecutor(ModelAPI):
             output = ModelOutput.from_content(self.model_name, "", stop_reason="model_length")
             output.usage = ModelUsage(input_tokens=input_tokens, total_tokens=input_tokens)
             return output
+        salt = "" if config.seed is None else f"/sampling-seed-{config.seed}"
+        if is_list_conversation(input):
+            return self._list_output(input, config, salt, payload, input_tokens)
         conversation = read_conversation(input)
         if not readable(conversation):
             output = ModelOutput.from_content(self.model_name, UNREADABLE_REPLY)
@@ -417,7 +421,6 @@ class SimulatedExecutor(ModelAPI):
             )
             return output
         # A sampling seed in the request (e.g. one per vote) gives a different draw.
-        salt = "" if config.seed is None else f"/sampling-seed-{config.seed}"
         reply = simulate_reply(
             conversation,
             self.behaviour,
@@ -445,5 +448,32 @@ class SimulatedExecutor(ModelAPI):
             output_tokens=output_tokens,
             total_tokens=input_tokens + output_tokens,
             reasoning_tokens=reasoning_tokens if thinking else None,
+        )
+        return output
+
+    def _list_output(
+        self,
+        input: list[ChatMessage],
+        config: GenerateConfig,
+        salt: str,
+        payload: bytes,
+        input_tokens: int,
+    ) -> ModelOutput:
+        """A reply in a list-edit conversation (see ``evals.simulated_lists``)."""
+        behaviour = self.behaviour
+        text, working, cot = list_reply(
+            input,
+            behaviour.p,
+            behaviour.self_conditioning,
+            behaviour.format_error,
+            _conversation_rng(behaviour.seed, input, salt, payload),
+        )
+        content = "\n".join([*working, text]) if cot else text
+        output = ModelOutput.from_content(self.model_name, content)
+        output_tokens = len(content) // CHARS_PER_TOKEN + 1
+        output.usage = ModelUsage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
         )
         return output

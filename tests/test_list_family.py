@@ -31,7 +31,8 @@ def test_the_dataset_is_reproducible_and_every_edit_changes_the_list() -> None:
     assert [s.metadata for s in first] == [s.metadata for s in again]
     for sample in first:
         assert sample.metadata is not None
-        state: list[str] = []
+        state: list[str] = sample.metadata["start"]
+        assert len(state) == 3 and len(set(state)) == 3
         for edits, expected in zip(
             sample.metadata["turns"], sample.metadata["states"], strict=True
         ):
@@ -68,7 +69,7 @@ def oracle(task: Any, slip_at: int | None = None) -> list[str]:
     """Right replies for the task's one sample; with ``slip_at``, that turn drops the
     list's last word and later turns apply their edits to the wrong list."""
     metadata = next(iter(task.dataset)).metadata
-    replies, state = [], []
+    replies, state = [], list(metadata["start"])
     for turn, edits in enumerate(metadata["turns"], start=1):
         state = apply_turn(state, edits)
         if turn == slip_at:
@@ -115,7 +116,10 @@ def test_injected_errors_are_shown_and_turns_judged_from_what_was_shown(run_eval
     # (except by chance), so turn accuracy is judged against what was shown.
     value = np.asarray(sample.scores["execution_scorer"].value).reshape(3, 4)
     expected_turn = [
-        float(apply_turn(shown[t - 2].value if t > 1 else [], metadata["turns"][t - 1]) == state)
+        float(
+            apply_turn(shown[t - 2].value if t > 1 else metadata["start"], metadata["turns"][t - 1])
+            == state
+        )
         for t, state in enumerate(metadata["states"], start=1)
     ]
     assert list(value[0]) == [1.0] * 4 and list(value[2]) == expected_turn
@@ -149,3 +153,21 @@ def test_bad_settings_are_refused_in_one_line(settings: dict[str, Any], message:
     with pytest.raises(ValueError) as error:
         list_edits(**settings)
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_simulated_executor_recovers_its_planted_accuracy_on_lists(run_eval: Any) -> None:
+    # The family's metrics, validated as the running sum's are: at p = 0.97 per edit the
+    # measured per-step accuracy is p, and Proposition 1's horizons at the planted p lie
+    # inside the measured intervals (K = 1: a skipped edit always leaves a wrong list).
+    log = run_eval(list_edits(samples=60, turns=40), model_args={"p": 0.97})
+    values = metrics(log)
+    assert abs(values["p_step"] - 0.97) < 0.01
+    assert values["horizon_50_low"] <= 22 <= values["horizon_50_high"]  # floor(ln .5/ln .97)
+    assert values["horizon_80_low"] <= 7 <= values["horizon_80_high"]  # floor(ln .8/ln .97)
+
+
+def test_the_simulated_executor_reads_the_starting_list_and_works_in_cot(run_eval: Any) -> None:
+    log = run_eval(list_edits(samples=2, turns=3, mode="cot"), model_args={"p": 1.0})
+    assert metrics(log)["task_accuracy"] == 1.0
+    reply = TurnLog.of_sample(log.samples[0]).turns[0].reply
+    assert reply.count("\n") == 1 and reply.endswith("</answer>")  # one edit line, then the list

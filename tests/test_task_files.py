@@ -39,6 +39,7 @@ ALLOWED_TASK_IMPORTS = {
 
 SMALL_RUNS: dict[str, dict[str, Any]] = {
     "horizon": {"samples": 1, "turns": 2},
+    "list_edits": {"samples": 1, "turns": 2},
     "self_conditioning": {"samples": 1, "target_turn": 2, "rates": "[0.0]"},
     "single_turn": {"samples": 1, "steps": 4, "k": 2},
     "frontier": {"k": 2, "samples": 1, "mode": "plain", "reasoning_tokens": "null"},

@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from long_horizon_execution.evals.frontier import FrontierSearch, SearchConfig, format_report
+from long_horizon_execution.evals.frontier_cli import format_report
+from long_horizon_execution.evals.frontier_config import SearchConfig
+from long_horizon_execution.evals.frontier_search import FrontierSearch
 
 Z_80 = 0.8416  # standard normal quantile at 0.8
 

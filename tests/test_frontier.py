@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from long_horizon_execution.evals.frontier import (
-    FrontierSearch,
-    SearchConfig,
+from long_horizon_execution.evals.frontier_cli import format_report, main
+from long_horizon_execution.evals.frontier_config import SearchConfig
+from long_horizon_execution.evals.frontier_results import (
     binomial_tail,
     clopper_pearson,
-    format_report,
     horizon_text,
-    main,
     sequential_verdict,
 )
+from long_horizon_execution.evals.frontier_search import FrontierSearch
 
 CAPACITY = 120
 STEP = 4

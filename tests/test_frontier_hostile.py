@@ -23,20 +23,14 @@ import pytest
 from fake_openai_server import Action, FakeOpenAIServer
 from inspect_ai.log import EvalSample
 
-import long_horizon_execution.evals.frontier as frontier_module
+import long_horizon_execution.evals.frontier_checks as checks_module
+import long_horizon_execution.evals.frontier_search as search_module
 from long_horizon_execution.evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
-from long_horizon_execution.evals.frontier import (
-    MAX_K,
-    MAX_SAMPLES,
-    MAX_SEARCH_KEYS,
-    FrontierSearch,
-    Probe,
-    SearchConfig,
-    SearchStopped,
-    _position,
-    eval_bound,
-    main,
-)
+from long_horizon_execution.evals.frontier import MAX_K, MAX_SAMPLES, MAX_SEARCH_KEYS
+from long_horizon_execution.evals.frontier_cli import main
+from long_horizon_execution.evals.frontier_config import SearchConfig, eval_bound
+from long_horizon_execution.evals.frontier_results import Probe, SearchStopped
+from long_horizon_execution.evals.frontier_search import FrontierSearch, _position
 from long_horizon_execution.evals.params import ParameterError
 from long_horizon_execution.evals.simulated import SimulatedBehaviour
 
@@ -180,7 +174,7 @@ def test_bad_log_dirs_and_dataset_files_are_refused_in_one_line(
         assert code == 2 and len(err) == 1, (name, err)
         assert all(part in err[0] for part in expected), (name, err[0])
     # a directory the user cannot write (root can write anywhere, so ask os.access)
-    monkeypatch.setattr(frontier_module.os, "access", lambda *args: False)
+    monkeypatch.setattr(checks_module.os, "access", lambda *args: False)
     code, _, err = cli(capsys, ["--model", "simulated/executor", "--log-dir", str(tmp_path)])
     assert code == 2 and err == [
         f"frontier: --log-dir {str(tmp_path)!r} is not readable and writable"
@@ -273,7 +267,7 @@ def test_reaching_the_bound_stops_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(FrontierSearch, "_evaluate", planted(lambda k, i: True))
-    monkeypatch.setattr(frontier_module, "eval_bound", lambda config: 2)
+    monkeypatch.setattr(search_module, "eval_bound", lambda config: 2)
     argv = ["--model", "simulated/executor", "--log-dir", str(tmp_path), "--also"]
     code, out, err = cli(capsys, argv + ["--granularity", "4", "--samples", "4", "--batch", "4"])
     assert code == 1 and out == []
@@ -300,7 +294,7 @@ def test_a_probe_refused_mid_search_or_ctrl_c_while_checking_is_one_line(
     def refused(**arguments: object) -> None:
         raise ParameterError("frontier: invalid parameter 'k': too large (got 4096)")
 
-    monkeypatch.setattr(frontier_module, "frontier", refused)
+    monkeypatch.setattr(search_module, "frontier", refused)
     argv = ["--model", "simulated/executor", "--log-dir", str(tmp_path), "--also"]
     code, out, err = cli(capsys, argv)
     assert code == 2 and out == []
@@ -448,7 +442,12 @@ def test_sigterm_stops_a_search_at_once_and_the_rerun_resumes(
     hold = threading.Event()
     server.set_plan(lambda info: Action(hold=hold))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "long_horizon_execution.evals.frontier", *fake_argv(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "long_horizon_execution.evals.frontier_cli",
+        *fake_argv(tmp_path),
+    ]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120

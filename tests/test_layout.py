@@ -19,7 +19,8 @@ from scripted import scripted_outputs
 
 from long_horizon_execution.core import TurnLog, parse_answer
 from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset
-from long_horizon_execution.evals.frontier import SearchConfig, frontier
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.frontier_config import SearchConfig
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.prompts import (
     LAYOUTS,

@@ -21,7 +21,8 @@ from inspect_ai.solver import generate
 pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 
-from long_horizon_execution.evals.frontier import FrontierSearch, SearchConfig  # noqa: E402
+from long_horizon_execution.evals.frontier_config import SearchConfig
+from long_horizon_execution.evals.frontier_search import FrontierSearch
 from long_horizon_execution.evals.horizon import horizon  # noqa: E402
 from long_horizon_execution.evals.report.cli import Report, build_report, main  # noqa: E402
 from long_horizon_execution.evals.report.experiments import HorizonRow, variant  # noqa: E402

@@ -141,7 +141,7 @@ def test_frontier_cli_probes_are_the_packaged_task(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "long_horizon_execution.evals.frontier",
+            "long_horizon_execution.evals.frontier_cli",
             "--model",
             "simulated/executor",
         ]

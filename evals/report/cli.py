@@ -32,7 +32,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from long_horizon_execution.evals.frontier import horizon_text
+from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report import figures
 from long_horizon_execution.evals.report.experiments import (
     FrontierProbes,

@@ -20,7 +20,8 @@ import numpy as np
 from inspect_ai.scorer import SampleScore, Score
 from pydantic import BaseModel
 
-from long_horizon_execution.evals.frontier import Probe, frontier
+from long_horizon_execution.evals.frontier import frontier
+from long_horizon_execution.evals.frontier_results import Probe
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample, mean_over_epochs
 from long_horizon_execution.evals.self_conditioning import self_conditioning

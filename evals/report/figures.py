@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from long_horizon_execution.evals.frontier import horizon_text
+from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report.experiments import (
     Curve,
     FrontierRow,

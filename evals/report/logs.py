@@ -20,7 +20,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log_samples
 from inspect_ai.scorer import Score, mean_score
 from pydantic import BaseModel, ConfigDict, Field
 
-from long_horizon_execution.evals.frontier import Tokens, log_tokens
+from long_horizon_execution.evals.frontier_results import Tokens, log_tokens
 from long_horizon_execution.evals.task_common import TASK_VERSION
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]

@@ -17,25 +17,27 @@ from long_horizon_execution.core.answers import (
     format_answer,
 )
 from long_horizon_execution.core.compact import CompactRecord
-from long_horizon_execution.core.parsing import (
+from long_horizon_execution.core.lenient import (
     ParsedList,
-    ReplyParser,
-    answer_parser,
-    check_rule,
     first_tag_content,
     format_answer_list,
     lenient_answer,
     lenient_items,
+    parse_answer_list,
+    parse_integer,
+    parse_integer_list,
+    strip_reasoning,
+)
+from long_horizon_execution.core.parsing import (
+    ReplyParser,
+    answer_parser,
+    check_rule,
     paper_answer,
     paper_integer,
     paper_items,
     paper_tag_content,
     parse_answer,
     parse_answer_items,
-    parse_answer_list,
-    parse_integer,
-    parse_integer_list,
-    strip_reasoning,
     strip_think_blocks,
 )
 from long_horizon_execution.core.records import (

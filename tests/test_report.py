@@ -24,9 +24,11 @@ pytest.importorskip("matplotlib")
 from long_horizon_execution.evals.frontier_config import SearchConfig
 from long_horizon_execution.evals.frontier_search import FrontierSearch
 from long_horizon_execution.evals.horizon import horizon  # noqa: E402
-from long_horizon_execution.evals.report.cli import Report, build_report, main  # noqa: E402
-from long_horizon_execution.evals.report.experiments import HorizonRow, variant  # noqa: E402
+from long_horizon_execution.evals.report.cli import build_report, main  # noqa: E402
+from long_horizon_execution.evals.report.horizon_rows import HorizonRow  # noqa: E402
 from long_horizon_execution.evals.report.logs import LogHeader, read_header, scored_samples  # noqa: E402
+from long_horizon_execution.evals.report.output import Report  # noqa: E402
+from long_horizon_execution.evals.report.runs import variant  # noqa: E402
 from long_horizon_execution.evals.self_conditioning import self_conditioning  # noqa: E402
 from long_horizon_execution.evals.single_turn import single_turn  # noqa: E402
 

@@ -18,8 +18,9 @@ pytest.importorskip("pandas")
 from long_horizon_execution.evals.frontier import frontier  # noqa: E402
 from long_horizon_execution.evals.horizon import horizon  # noqa: E402
 from long_horizon_execution.evals.report import cli  # noqa: E402
-from long_horizon_execution.evals.report.cli import Report, build_report, main  # noqa: E402
+from long_horizon_execution.evals.report.cli import build_report, main  # noqa: E402
 from long_horizon_execution.evals.report.logs import LogHeader, reason  # noqa: E402
+from long_horizon_execution.evals.report.output import Report  # noqa: E402
 
 SIM = "simulated/executor"
 

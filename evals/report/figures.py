@@ -14,14 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from long_horizon_execution.evals.frontier_results import horizon_text
-from long_horizon_execution.evals.report.experiments import (
-    Curve,
-    FrontierRow,
-    HorizonRow,
-    RateRow,
-    horizon_label,
-    setting_label,
-)
+from long_horizon_execution.evals.report.conditioning_rows import RateRow
+from long_horizon_execution.evals.report.frontier_rows import FrontierRow
+from long_horizon_execution.evals.report.horizon_rows import Curve, HorizonRow, horizon_label
+from long_horizon_execution.evals.report.runs import setting_label
 from long_horizon_execution.scorers.metrics import theoretical_grid_horizon
 
 if TYPE_CHECKING:

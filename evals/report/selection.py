@@ -1,0 +1,76 @@
+"""Which logs a report uses: of each run the newest finished log (a retry supersedes its
+original; distinct runs are all kept), and which frontier logs pool into one frontier."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from long_horizon_execution.evals.report.logs import LogHeader
+from long_horizon_execution.evals.task_common import TASK_VERSION
+
+_PROBE_ARGS = {"k", "samples", "first_sample"}
+
+
+def probe_pool(header: LogHeader) -> str:
+    """The frontier a probe log belongs to: its model and every argument but the probe's."""
+    args = {k: v for k, v in header.settings.items() if k not in _PROBE_ARGS}
+    return json.dumps(
+        [header.model, header.model_args, header.base_url, header.generate_config, args],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def select_logs(headers: Sequence[LogHeader], notes: list[str]) -> list[LogHeader]:
+    """This suite's finished logs, one per run: of a run's logs (an original and its retries,
+    which keep its task id) the newest finished one. Distinct runs are all kept, even when
+    they ran the same task, model and arguments."""
+    runs: dict[str, list[LogHeader]] = {}
+    for header in sorted(headers, key=lambda h: h.created_at, reverse=True):
+        if header.experiment is None:
+            notes.append(
+                f"skipped {header.path}: task {header.task!r} is not scored by one of the "
+                "suite's scorers"
+            )
+        elif (version := header.newer_version()) is not None:
+            notes.append(
+                f"skipped {header.path}: written by task version {version}, newer than this "
+                f"report's {TASK_VERSION} (update the suite, then report again)"
+            )
+        else:
+            runs.setdefault(header.run(), []).append(header)
+    chosen: list[LogHeader] = []
+    for logs in runs.values():
+        finished = [header for header in logs if header.status == "success"]
+        if finished:
+            chosen.append(finished[0])
+        for header in logs:
+            if finished and header is not finished[0]:
+                notes.append(
+                    f"skipped {header.path} ({header.status}): a log of the same run (task id "
+                    f"{header.task_id}) as {finished[0].path}, its newest finished log"
+                )
+            elif not finished:
+                notes.append(
+                    f"skipped {header.path}: status {header.status} (finish it with "
+                    "`inspect eval-retry`, then report again)"
+                )
+    _note_alike(chosen, notes)
+    return chosen
+
+
+def _note_alike(chosen: Sequence[LogHeader], notes: list[str]) -> None:
+    """Name the runs that ran the same task, model and arguments: each keeps a row."""
+    alike: dict[str, list[LogHeader]] = {}
+    for header in chosen:
+        if header.experiment != "frontier":
+            alike.setdefault(header.setting(), []).append(header)
+    for group in alike.values():
+        if len(group) > 1:
+            names = ", ".join(Path(header.path).name for header in group)
+            notes.append(
+                f"{len(group)} runs of the same task, model and arguments, each reported in a "
+                f"row of its own (its log in the run column): {names}"
+            )

@@ -23,12 +23,8 @@ from long_horizon_execution.evals.report.logs import (
     scored_samples,
 )
 from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
-from long_horizon_execution.scorers.metrics import (
-    Estimate,
-    mean_estimate,
-    survival_band,
-    survival_curve,
-)
+from long_horizon_execution.scorers.metrics import Estimate, mean_estimate, survival_band
+from long_horizon_execution.scorers.survival import survival_curve
 
 CHECKPOINTS = (1, 2, 4, 8, 13, 20)
 

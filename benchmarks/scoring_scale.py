@@ -34,9 +34,9 @@ from long_horizon_execution.scorers.metrics import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
     _matrix_horizons,
-    cumulative_steps,
     resample_weights,
 )
+from long_horizon_execution.scorers.survival import cumulative_steps
 
 T = TypeVar("T")
 TOLERANCE = 1e-9

@@ -17,18 +17,14 @@ from long_horizon_execution.scorers.execution import (
     integer_totals,
     metric_names,
 )
-from long_horizon_execution.scorers.metrics import (
-    horizon,
-    horizon_estimate,
-    horizon_estimates,
-    survival_curve,
-    theoretical_horizon,
-)
+from long_horizon_execution.scorers.metrics import horizon_estimate, horizon_estimates
 from long_horizon_execution.scorers.self_conditioning import (
     conditioned_correctness,
     self_conditioning_scorer,
 )
 from long_horizon_execution.scorers.single_turn import single_turn_scorer
+from long_horizon_execution.scorers.survival import horizon, survival_curve
+from long_horizon_execution.scorers.theory import theoretical_horizon
 
 __all__ = [
     "THRESHOLDS",

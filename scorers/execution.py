@@ -22,18 +22,17 @@ from inspect_ai.util import store_as
 
 from long_horizon_execution.core import TurnLog, TurnRecord
 from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_correctness
-from long_horizon_execution.scorers.metrics import (
+from long_horizon_execution.scorers.metrics import horizon_estimates
+from long_horizon_execution.scorers.survival import (
     cumulative_steps,
-    horizon_estimates,
     last_known_turn,
     mean_curve,
     settle_failures,
     stack,
-    step_accuracy_from_turns,
     steps_at,
     survival_curve,
-    theoretical_grid_horizon,
 )
+from long_horizon_execution.scorers.theory import step_accuracy_from_turns, theoretical_grid_horizon
 
 THRESHOLDS = (0.5, 0.8)
 

@@ -27,10 +27,20 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from long_horizon_execution.scorers.survival import (
+    TOLERANCE,
+    first_below,
+    horizon_from_curve,
+    horizon_positions,
+    settle_failures,
+    steps_at,
+    survival_curve,
+    survival_curves,
+)
+
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 CONFIDENCE = 0.95
-_TOLERANCE = 1e-9
 _CHUNK_CELLS = 4_000_000
 
 
@@ -44,101 +54,6 @@ class HorizonEstimate(BaseModel):
     low: float
     high: float
     censored: bool
-
-
-def cumulative_steps(turns: int, k: int, total_steps: int | None = None) -> np.ndarray:
-    """Steps completed at the end of each turn; the last turn may hold fewer than k keys."""
-    steps = np.arange(1, turns + 1, dtype=np.int64) * k
-    return steps if total_steps is None else np.minimum(steps, total_steps)
-
-
-def settle_failures(task: np.ndarray) -> np.ndarray:
-    """``task`` with every turn after a trial's first failure set to 0, observed or not: a
-    trial that has failed can never be right again, so it must not be censored (leaving
-    its later turns unknown would let it drop out of the curve, or let another epoch's
-    success stand in for it)."""
-    failed = np.logical_or.accumulate(task == 0.0, axis=1) if task.size else task == 0.0
-    return np.where(failed, 0.0, task) if failed.any() else task
-
-
-def survival_curve(task: np.ndarray) -> np.ndarray:
-    """Task accuracy after each turn (call on a settled matrix, see
-    :func:`settle_failures`). Without censoring this is the plain mean over trials; with
-    censoring it is the Kaplan-Meier product over the trials still observed at each turn,
-    NaN from the first turn at which no live trial was observed any more."""
-    return _survival_curves(np.ones((1, task.shape[0])), task)[0]
-
-
-def _survival_curves(weights: np.ndarray, task: np.ndarray) -> np.ndarray:
-    """Survival curves for many weightings of the trials at once (rows of ``weights``)."""
-    observed = ~np.isnan(task)
-    if observed.all():
-        return (weights @ task) / weights.sum(axis=1, keepdims=True)
-    alive = np.where(observed, task, 0.0)
-    before = np.concatenate([np.ones((task.shape[0], 1)), alive[:, :-1]], axis=1)
-    at_risk = weights @ np.where(observed, before, 0.0)
-    surviving = weights @ alive
-    ratio = np.divide(surviving, at_risk, out=np.ones_like(surviving), where=at_risk > 0)
-    curves = np.cumprod(ratio, axis=1)
-    # Nobody at risk while the curve is above 0: every live trial was censored before this
-    # turn, so accuracy here is unknown, not carried forward.
-    curves[(at_risk <= 0) & (curves > 0)] = np.nan
-    return curves
-
-
-def mean_curve(values: np.ndarray) -> np.ndarray:
-    """Mean over the trials observed at each turn (NaN where none is)."""
-    counts = np.count_nonzero(~np.isnan(values), axis=0)
-    sums = np.nansum(values, axis=0)
-    return np.divide(sums, counts, out=np.full(values.shape[1], np.nan), where=counts > 0)
-
-
-def _first_below(curves: np.ndarray, threshold: float) -> np.ndarray:
-    """Index of the first turn whose value is below the threshold, -1 if none (per row;
-    unknown values are never below)."""
-    below = curves < threshold - _TOLERANCE
-    first = below.argmax(axis=1)
-    return np.where(below.any(axis=1), first, -1)
-
-
-def _last_known(curves: np.ndarray) -> np.ndarray:
-    """Index of the last turn whose value is known, -1 if none (per row)."""
-    known = ~np.isnan(curves)
-    last = curves.shape[1] - 1 - known[:, ::-1].argmax(axis=1)
-    return np.where(known.any(axis=1), last, -1)
-
-
-def last_known_turn(curve: np.ndarray) -> int:
-    """Index of the last turn at which a survival curve is known, -1 if none."""
-    return int(_last_known(curve[None, :])[0]) if curve.size else -1
-
-
-def _horizon_positions(curves: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, (how many turns the horizon spans, censored): the turns before the first
-    one below ``threshold``, else every turn up to the last known one (censored)."""
-    first = _first_below(curves, threshold)
-    censored = first < 0
-    return np.where(censored, _last_known(curves) + 1, first), censored
-
-
-def steps_at(steps: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Step counts after ``positions`` turns (0 turns: 0 steps)."""
-    before = np.concatenate([[0], steps]).astype(np.float64)
-    return before[positions]
-
-
-def horizon(task: np.ndarray, steps: np.ndarray, threshold: float = 0.5) -> tuple[float, bool]:
-    """H_s of a settled task matrix: the largest step count at which task accuracy is still
-    at least ``threshold``. Returns (steps, censored)."""
-    return horizon_from_curve(survival_curve(task), steps, threshold)
-
-
-def horizon_from_curve(
-    curve: np.ndarray, steps: np.ndarray, threshold: float = 0.5
-) -> tuple[float, bool]:
-    """:func:`horizon` of an already computed survival curve."""
-    positions, censored = _horizon_positions(curve[None, :], threshold)
-    return float(steps_at(steps, positions)[0]), bool(censored[0])
 
 
 def resample_weights(count: int, resamples: int, seed: int) -> np.ndarray:
@@ -213,7 +128,7 @@ def _matrix_horizons(
 ) -> np.ndarray:
     """The general path: every resample's whole survival curve, in chunks of resamples."""
     positions = [
-        _horizon_positions(curves, threshold)[0] for curves in _resampled_curves(weights, task)
+        horizon_positions(curves, threshold)[0] for curves in _resampled_curves(weights, task)
     ]
     return steps_at(steps, np.concatenate(positions))
 
@@ -223,7 +138,7 @@ def _resampled_curves(weights: np.ndarray, task: np.ndarray) -> Iterator[np.ndar
     stays bounded however long the curves are."""
     chunk = max(1, _CHUNK_CELLS // max(task.shape[1], 1))
     for i in range(0, weights.shape[0], chunk):
-        yield _survival_curves(weights[i : i + chunk], task)
+        yield survival_curves(weights[i : i + chunk], task)
 
 
 def survival_band(
@@ -289,18 +204,18 @@ def survival_events(task: np.ndarray) -> SurvivalEvents | None:
 def _event_positions(
     weights: np.ndarray, events: SurvivalEvents, threshold: float
 ) -> np.ndarray | None:
-    """The turns each weighting's horizon spans (see :func:`_horizon_positions`), from the
+    """The turns each weighting's horizon spans (see :func:`horizon_positions`), from the
     failure events alone, or None when the general path is needed.
 
     A survival curve of binary prefix rows only moves at turns where some trial first
     fails, so its first crossing is at one of those (at most one per trial), and a turn at
     which a trial fails is always known. Without a crossing the horizon ends at the last
     turn some drawn trial was in the risk set. Each value is computed with the same
-    floating-point operations as :func:`_survival_curves` (integer sums are exact,
+    floating-point operations as :func:`survival_curves` (integer sums are exact,
     multiplying by the 1.0 of an event-free turn changes nothing), so both paths give
     identical horizons; the tests hold them to that.
     """
-    if not _TOLERANCE < threshold < 1.0 + _TOLERANCE:
+    if not TOLERANCE < threshold < 1.0 + TOLERANCE:
         # s <= 0 never crosses, so the curve's zeros after every failure (known to the end)
         # decide; s > 1 crosses at once. The general path covers both.
         return None
@@ -321,7 +236,7 @@ def _event_positions(
     else:
         alive_rows = events.first_failure[:, None] > times
         curves = (weights @ alive_rows.astype(np.float64)) / weights.sum(axis=1, keepdims=True)
-    first = _first_below(curves, threshold)
+    first = first_below(curves, threshold)
     return np.where(first >= 0, times[np.maximum(first, 0)], last_known + 1)
 
 
@@ -372,47 +287,6 @@ def horizon_estimates(
     return estimates
 
 
-def step_accuracy_from_turns(turn_accuracy: float, k: int) -> float:
-    """Per-step accuracy p implied by turn accuracy when a turn needs k independent steps."""
-    if math.isnan(turn_accuracy):
-        return math.nan
-    return float(max(turn_accuracy, 0.0) ** (1.0 / k))
-
-
-def theoretical_horizon(p: float, threshold: float = 0.5) -> float:
-    """Proposition 1: with constant per-step accuracy p, success after H steps is p^H, so
-    success stays at least s up to H_s = ln(s) / ln(p) steps. Infinite at p = 1, zero at
-    p = 0."""
-    if math.isnan(p):
-        return math.nan
-    if p >= 1.0:
-        return math.inf
-    if p <= 0.0:
-        return 0.0
-    return math.log(threshold) / math.log(p)
-
-
-def theoretical_grid_horizon(p: float, threshold: float = 0.5, k: int = 1) -> float:
-    """Proposition 1 on the footing of a measured H_s: the largest whole number of turns of
-    k steps after which p^steps is still at least s, in steps, i.e.
-    k * floor(ln(s) / (k ln(p))); floor(ln(s) / ln(p)) when k = 1."""
-    turns = theoretical_horizon(p, threshold) / k
-    if math.isnan(turns) or math.isinf(turns):
-        return turns
-    return float(k * math.floor(turns + _TOLERANCE))
-
-
-def stack(rows: Sequence[np.ndarray]) -> np.ndarray:
-    """Trials' per-turn arrays as one matrix, padding shorter rows with NaN."""
-    turns = max((len(r) for r in rows), default=0)
-    if rows and all(len(row) == turns for row in rows):
-        return np.array(rows, dtype=np.float64).reshape(len(rows), turns)
-    matrix = np.full((len(rows), turns), np.nan)
-    for i, row in enumerate(rows):
-        matrix[i, : len(row)] = row
-    return matrix
-
-
 class Estimate(BaseModel):
     """A statistic with its seeded 95% percentile bootstrap interval (NaN when undefined)."""
 
@@ -450,7 +324,7 @@ def _weighted_slopes(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nd
     total, sx, sy, sxx = weights.sum(axis=1), weights @ x, weights @ y, weights @ (x * x)
     spread = total * sxx - sx * sx
     covariance = total * (weights @ (x * y)) - sx * sy
-    defined = spread > _TOLERANCE * np.maximum(total * sxx, 1.0)
+    defined = spread > TOLERANCE * np.maximum(total * sxx, 1.0)
     return np.divide(covariance, spread, out=np.full(total.shape, np.nan), where=defined)
 
 

@@ -45,13 +45,8 @@ from long_horizon_execution.core import (
     TurnRecord,
     answer_parser,
 )
-from long_horizon_execution.scorers.metrics import (
-    Estimate,
-    mean_curve,
-    mean_estimate,
-    slope_estimate,
-    stack,
-)
+from long_horizon_execution.scorers.metrics import Estimate, mean_estimate, slope_estimate
+from long_horizon_execution.scorers.survival import mean_curve, stack
 
 Basis = Literal["shown", "true"]
 BASES: tuple[str, ...] = get_args(Basis)

@@ -17,8 +17,8 @@ import pytest
 from long_horizon_execution.core import TurnLog
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.scorers.correctness import TurnCorrectness
-from long_horizon_execution.scorers.metrics import cumulative_steps, settle_failures
-from long_horizon_execution.scorers.metrics import horizon as horizon_of
+from long_horizon_execution.scorers.survival import cumulative_steps, settle_failures
+from long_horizon_execution.scorers.survival import horizon as horizon_of
 
 pytestmark = [
     pytest.mark.local_model,

@@ -12,17 +12,21 @@ from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_cor
 from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
 from long_horizon_execution.scorers.metrics import (
     bootstrap_horizons,
-    cumulative_steps,
-    horizon,
     horizon_estimate,
     resample_weights,
+    trial_weights,
+)
+from long_horizon_execution.scorers.survival import (
+    cumulative_steps,
+    horizon,
     settle_failures,
     stack,
-    step_accuracy_from_turns,
     survival_curve,
+)
+from long_horizon_execution.scorers.theory import (
+    step_accuracy_from_turns,
     theoretical_grid_horizon,
     theoretical_horizon,
-    trial_weights,
 )
 
 NAN = math.nan

@@ -40,14 +40,12 @@ from long_horizon_execution.scorers.execution import ExecutionMatrices, summaris
 from long_horizon_execution.scorers.metrics import (
     _matrix_horizons,
     bootstrap_horizons,
-    cumulative_steps,
     horizon_estimate,
     horizon_estimates,
     resample_weights,
-    settle_failures,
-    stack,
     survival_events,
 )
+from long_horizon_execution.scorers.survival import cumulative_steps, settle_failures, stack
 from long_horizon_execution.solvers.turn_loop import multi_turn
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.8, 0.95, 1.0)

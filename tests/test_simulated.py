@@ -31,11 +31,9 @@ from long_horizon_execution.evals.prompts import (
 )
 from long_horizon_execution.evals.simulated import UNREADABLE_REPLY, SimulatedExecutor, _turn_keys
 from long_horizon_execution.scorers.correctness import turn_correctness
-from long_horizon_execution.scorers.metrics import (
-    cumulative_steps,
-    horizon_estimate,
-    theoretical_horizon,
-)
+from long_horizon_execution.scorers.metrics import horizon_estimate
+from long_horizon_execution.scorers.survival import cumulative_steps
+from long_horizon_execution.scorers.theory import theoretical_horizon
 from long_horizon_execution.solvers.history import answer_only
 
 PNG = "data:image/png;base64,iVBORw0KGgo="

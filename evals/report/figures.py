@@ -18,7 +18,7 @@ from long_horizon_execution.evals.report.conditioning_rows import RateRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow
 from long_horizon_execution.evals.report.horizon_rows import Curve, HorizonRow, horizon_label
 from long_horizon_execution.evals.report.runs import setting_label
-from long_horizon_execution.scorers.metrics import theoretical_grid_horizon
+from long_horizon_execution.scorers.theory import theoretical_grid_horizon
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,7 +16,8 @@ from long_horizon_execution.evals.report.runs import (
     variant,
 )
 from long_horizon_execution.scorers.execution import summarise
-from long_horizon_execution.scorers.metrics import mean_curve, survival_band, survival_curve
+from long_horizon_execution.scorers.metrics import survival_band
+from long_horizon_execution.scorers.survival import mean_curve, survival_curve
 
 _PLOT_POINTS = 400
 """Curves are drawn from at most this many points (a 50,000-step curve needs no more)."""

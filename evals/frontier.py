@@ -123,3 +123,12 @@ TASK_PARAMETERS: dict[str, Any] = {
     name: parameter.default for name, parameter in inspect.signature(frontier).parameters.items()
 }
 """The ``frontier`` task's parameters and their defaults."""
+
+
+if __name__ == "__main__":
+    # The search lives in frontier_cli; importing it here would make a cycle (the search
+    # builds its probes from this module's task).
+    raise SystemExit(
+        "the frontier search is `horizon-frontier` "
+        "(or `python -m long_horizon_execution.evals.frontier_cli`)"
+    )

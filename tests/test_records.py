@@ -24,6 +24,7 @@ from long_horizon_execution.core import (
     VoteRecord,
 )
 from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.list_edits import list_edits
 from long_horizon_execution.evals.self_conditioning import self_conditioning
 from long_horizon_execution.solvers import multi_turn_voting
 
@@ -97,3 +98,19 @@ def test_a_bad_stored_record_is_refused_when_read_not_on_first_use(run_eval: Any
         assert "turn" in str(error)
     else:
         raise AssertionError("a malformed turn record was accepted")
+
+
+def test_answers_of_any_kind_read_back_from_the_log(run_eval: Any) -> None:
+    task = list_edits(samples=1, turns=2, votes=3, error_rate=0.5)
+    replies = ["<answer>olive, lemon</answer>"] * 6
+    log = run_eval(
+        task, model=get_model("mockllm/model", custom_outputs=[reply(r) for r in replies])
+    )
+    memory, disk = log.samples[0], from_disk(log)
+    turns = same_record(TurnLog, memory, disk)
+    assert turns.turns[0].answer == ParsedAnswer.of(["olive", "lemon"], "olive, lemon")
+    votes = same_record(VoteLog, memory, disk)
+    assert votes.records[0].votes == [["olive", "lemon"]] * 3
+    assert votes.records[0].winner == ["olive", "lemon"]
+    shown = same_record(RewriteLog, memory, disk)
+    assert all(isinstance(entry.truth, list) for entry in shown.turns)

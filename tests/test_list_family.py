@@ -171,3 +171,16 @@ def test_the_simulated_executor_reads_the_starting_list_and_works_in_cot(run_eva
     assert metrics(log)["task_accuracy"] == 1.0
     reply = TurnLog.of_sample(log.samples[0]).turns[0].reply
     assert reply.count("\n") == 1 and reply.endswith("</answer>")  # one edit line, then the list
+
+
+def test_injected_errors_lower_turn_accuracy_as_much_as_the_planted_self_conditioning(
+    run_eval: Any,
+) -> None:
+    # p = 1 with self-conditioning c: each edit goes wrong with probability c times the share
+    # of wrong lists the history shows. A healed history (rate 0) shows none; at rate 0.5
+    # about half are wrong after the first turns, so turn accuracy falls to about 1 - c / 2.
+    behaviour = {"p": 1.0, "self_conditioning": 0.4}
+    healed = run_eval(list_edits(samples=20, turns=12, error_rate=0.0), model_args=behaviour)
+    injected = run_eval(list_edits(samples=20, turns=12, error_rate=0.5), model_args=behaviour)
+    assert metrics(healed)["turn_accuracy"] == 1.0
+    assert 0.72 <= metrics(injected)["turn_accuracy"] <= 0.9  # about 0.82

@@ -23,6 +23,7 @@ from long_horizon_execution.evals.list_family import (
     list_plan,
     read_list_answer,
 )
+from long_horizon_execution.evals.params import ParameterError
 from long_horizon_execution.scorers import execution_scorer
 from long_horizon_execution.solvers import (
     history_policy,
@@ -83,6 +84,27 @@ def list_edits(
         own answers).
       seed: Seeds the dataset, the injected errors and the votes.
     """
+    try:
+        return _list_task(
+            samples, turns, k, max_items, start_items, mode, votes, window, error_rate, seed
+        )
+    except ValueError as error:  # printed in one line, before any model call
+        message = str(error).removeprefix(f"{FAMILY}: ")
+        raise ParameterError(f"{FAMILY}: {message}") from None
+
+
+def _list_task(
+    samples: int,
+    turns: int,
+    k: int,
+    max_items: int,
+    start_items: int,
+    mode: str,
+    votes: int,
+    window: int | None,
+    error_rate: float | None,
+    seed: int,
+) -> Task:
     if mode not in ("plain", "cot"):
         raise ValueError(f"mode must be plain or cot, got {mode!r}")
     if votes < 1:

@@ -18,6 +18,7 @@ from long_horizon_execution.evals.list_family import (
     read_list_answer,
     render,
 )
+from long_horizon_execution.evals.params import ParameterError
 from tests.scripted import scripted_outputs
 
 
@@ -150,7 +151,7 @@ def test_votes_decide_list_answers(run_eval: Any) -> None:
     ],
 )
 def test_bad_settings_are_refused_in_one_line(settings: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ParameterError) as error:
         list_edits(**settings)
     assert message in str(error.value) and "\n" not in str(error.value)
 

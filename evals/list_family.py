@@ -56,7 +56,10 @@ Each message gives edits. Apply them in order:
 After the edits of a message, answer with the whole list from first to last, separated by
 commas, inside answer tags, for example <answer>lemon, bread</answer>. Answer
 <answer>{EMPTY}</answer> when the list is empty."""
-WORKING = "Before the answer, write the list after each edit, one edit per line."
+WORKING = (
+    "Before the answer, write the list after each edit, one edit per line, without answer "
+    "tags; then give the final list in one answer tag."
+)
 START = "The list starts as: "
 """Introduces the starting list, the system message's last line."""
 

@@ -1,5 +1,5 @@
-"""Metrics over samples, as vectorised numpy: accuracy curves, horizons, bootstrap
-intervals and the Proposition-1 comparison. The scorer, the report and the benchmarks all
+"""Estimates over samples, as vectorised numpy: horizons and accuracy curves with bootstrap
+intervals, means and slopes. The scorer, the report and the benchmarks all
 call these; nothing else computes them.
 
 Inputs are matrices of shape (trials, turns) holding 1.0/0.0 per turn and NaN for turns a
@@ -8,14 +8,8 @@ several trials, each an independent run in the survival curve, and ``units`` nam
 trial's instance so that bootstrap intervals resample instances (all their trials together).
 ``steps`` gives the cumulative step count at the end of each turn.
 
-The rules for trials that stop early (context exhausted, a reply cut, a limit hit):
-- a trial that has failed stays failed at every later turn, observed or not
-  (:func:`settle_failures`); only trials still alive are censored;
-- task accuracy is a Kaplan-Meier estimate, unknown (NaN) past the last turn at which some
-  live trial was still observed;
-- H_s is the largest task length, in steps, at which task accuracy is still at least s (0
-  when the first turn is already below s); when accuracy never falls below s where it is
-  known, H_s is censored: at least the last step at which it is known.
+The rules for trials that stop early, and H_s itself, are those of
+:mod:`long_horizon_execution.scorers.survival`; this module adds the intervals.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from inspect_ai.model import get_model
 
-from long_horizon_execution.evals.dataset import DatasetError, load_dataset_file
+from long_horizon_execution.evals.dataset import DatasetError
+from long_horizon_execution.evals.dataset_files import load_dataset_file
 from long_horizon_execution.evals.frontier import TASK_PARAMETERS, probe_params
 from long_horizon_execution.evals.frontier_config import SET_BY_SEARCH, SearchConfig
 from long_horizon_execution.evals.frontier_results import first_line

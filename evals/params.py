@@ -3,7 +3,7 @@
 The size of what a task would build is checked here too, before anything is built, against
 maxima chosen so that a build at the maximum takes well under a gigabyte and a few seconds:
 see :data:`MAX_INSTANCES`, :data:`MAX_KEYS`, :data:`MAX_SAMPLES`, :data:`MAX_VOTES`,
-``evals.dataset.MAX_DICTIONARY_SIZE`` and ``evals.dataset.MAX_DATASET_BYTES``.
+``evals.dataset.MAX_DICTIONARY_SIZE`` and ``evals.dataset_files.MAX_DATASET_BYTES``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from types import TracebackType
 from typing import Any, Literal
 
 from inspect_ai._util.error import PrerequisiteError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from long_horizon_execution.core import ParsingRule
 from long_horizon_execution.evals.dataset import (
-    MAX_DATASET_BYTES,
     MAX_DICTIONARY_SIZE,
-    VALUE_LIMIT,
-    value_too_long,
+    DictionaryValue,
+    check_value_range,
 )
+from long_horizon_execution.evals.dataset_files import MAX_DATASET_BYTES
 from long_horizon_execution.evals.prompts import Layout, Mode
 from long_horizon_execution.solvers.history import HistoryName
 
@@ -123,27 +123,15 @@ class CommonParams(BaseModel):
     parsing: ParsingRule = "paper"
     seed: int = Field(ge=0, le=MAX_SEED)
     dict_size: int = Field(ge=1, le=MAX_DICTIONARY_SIZE)
-    value_min: int
-    value_max: int
+    value_min: DictionaryValue
+    value_max: DictionaryValue
     reasoning_effort: ReasoningEffort | None
     reasoning_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKEN_COUNT)
     dataset_file: str | None
 
-    @field_validator("value_min", "value_max")
-    @classmethod
-    def _check_digits(cls, value: int) -> int:
-        # Totals stay exact at any size; this bound keeps every one readable as an answer.
-        if value_too_long(value):
-            raise ValueError(VALUE_LIMIT)
-        return value
-
     @model_validator(mode="after")
     def _check_common(self) -> CommonParams:
-        if self.value_min > self.value_max:
-            raise ValueError(
-                f"value_min ({shown(self.value_min)}) must not exceed "
-                f"value_max ({shown(self.value_max)})"
-            )
+        check_value_range(self.value_min, self.value_max, shown)
         if self.dataset_file is not None:
             path = Path(self.dataset_file)
             if not path.exists():

@@ -17,8 +17,8 @@ from long_horizon_execution.evals.dataset import (
     DictionaryConfig,
     ExecutionDataset,
     generate_dataset,
-    load_dataset_file,
 )
+from long_horizon_execution.evals.dataset_files import load_dataset_file
 from long_horizon_execution.evals.params import (
     CommonParams,
     HorizonParams,

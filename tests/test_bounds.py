@@ -20,11 +20,8 @@ from typing import Any
 import pytest
 from inspect_ai import Task
 
-from long_horizon_execution.evals.dataset import (
-    MAX_DATASET_BYTES,
-    MAX_DICTIONARY_SIZE,
-    load_dataset_file,
-)
+from long_horizon_execution.evals.dataset import MAX_DICTIONARY_SIZE
+from long_horizon_execution.evals.dataset_files import MAX_DATASET_BYTES, load_dataset_file
 from long_horizon_execution.evals.frontier import frontier
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import (

@@ -16,11 +16,10 @@ from long_horizon_execution.evals.dataset import (
     DatasetError,
     DictionaryConfig,
     generate_dataset,
-    key_problem,
-    load_dataset_file,
     paper_words,
     vocabulary,
 )
+from long_horizon_execution.evals.dataset_files import key_problem, load_dataset_file
 
 PAPER_DICTIONARY_SHA = "9448bdb5dcde27e0d405691970ea29e3061ccbce1de384f64b097cc99dc61c23"
 

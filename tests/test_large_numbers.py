@@ -36,8 +36,8 @@ from long_horizon_execution.evals.dataset import (
     DatasetConfig,
     DictionaryConfig,
     generate_dataset,
-    load_dataset_file,
 )
+from long_horizon_execution.evals.dataset_files import load_dataset_file
 from long_horizon_execution.evals.frontier import frontier
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import ParameterError

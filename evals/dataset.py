@@ -35,7 +35,9 @@ from pydantic import (
     model_validator,
 )
 
-from long_horizon_execution.evals.prompts import KEY_SEPARATOR, PAPER_TOY_DICTIONARY, TOY_DICTIONARY
+from long_horizon_execution.evals.prompts_format import KEY_SEPARATOR
+from long_horizon_execution.evals.prompts_paper import PAPER_TOY_DICTIONARY
+from long_horizon_execution.evals.prompts_suite import TOY_DICTIONARY
 
 PAPER_SEED = 42
 PAPER_DICTIONARY_SIZE = 100

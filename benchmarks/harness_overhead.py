@@ -24,14 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
 
 from inspect_ai import Task, eval
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageUser,
     GenerateConfig,
-    ModelAPI,
     ModelOutput,
     ModelUsage,
     modelapi,
@@ -40,26 +38,14 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.in_process import InProcessModelAPI
 
 
 @modelapi(name="instant")
-class InstantModel(ModelAPI):
+class InstantModel(InProcessModelAPI):
     """Replies at once with a tagged answer (and a usage, as providers report). Replies
     differ from turn to turn as a real model's do: Inspect's log stores each request as
     ranges of a message pool, and identical replies would break the ranges apart."""
-
-    def __init__(
-        self,
-        model_name: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        config: GenerateConfig = GenerateConfig(),  # noqa: B008
-        **model_args: Any,
-    ) -> None:
-        super().__init__(model_name, base_url, api_key, [], config)
-
-    def max_connections(self) -> int:
-        return 64
 
     async def generate(
         self,

@@ -28,7 +28,9 @@ from long_horizon_execution.evals.dataset import (
     value_too_long,
 )
 from long_horizon_execution.evals.dataset_json import records
-from long_horizon_execution.evals.prompts import KEY_SEPARATOR, PAPER_TOY_DICTIONARY, TOY_DICTIONARY
+from long_horizon_execution.evals.prompts_format import KEY_SEPARATOR
+from long_horizon_execution.evals.prompts_paper import PAPER_TOY_DICTIONARY
+from long_horizon_execution.evals.prompts_suite import TOY_DICTIONARY
 
 MAX_INSTANCE_ID = 2**63 - 1
 """Largest instance id a file may give (ids are non-negative integers that fit in int64)."""

@@ -29,8 +29,10 @@ from pydantic import BaseModel
 
 from long_horizon_execution.core import format_answer, parse_answer
 from long_horizon_execution.evals.horizon import horizon
-from long_horizon_execution.evals.prompts import DEFAULT_LAYOUT, cot_reply, cot_working, user_text
-from long_horizon_execution.evals.simulated import CHARS_PER_TOKEN, read_conversation
+from long_horizon_execution.evals.prompts import cot_working, user_text
+from long_horizon_execution.evals.prompts_format import DEFAULT_LAYOUT, cot_reply
+from long_horizon_execution.evals.simulated import CHARS_PER_TOKEN
+from long_horizon_execution.evals.simulated_reading import read_conversation
 from long_horizon_execution.solvers.history import history_policy
 
 PER_MILLION = 1_000_000

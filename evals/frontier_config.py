@@ -21,7 +21,7 @@ from long_horizon_execution.evals.frontier import (
     MAX_SAMPLES,
     MAX_SEARCH_KEYS,
 )
-from long_horizon_execution.evals.prompts import DEFAULT_LAYOUT
+from long_horizon_execution.evals.prompts_format import DEFAULT_LAYOUT
 
 SET_BY_SEARCH = {
     "k": "--start, --granularity and --max-k",

@@ -25,7 +25,7 @@ from long_horizon_execution.evals.dataset import (
     check_value_range,
 )
 from long_horizon_execution.evals.dataset_files import MAX_DATASET_BYTES
-from long_horizon_execution.evals.prompts import Layout, Mode
+from long_horizon_execution.evals.prompts_format import Layout, Mode
 from long_horizon_execution.solvers.history import HistoryName
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]

@@ -36,13 +36,10 @@ from long_horizon_execution.evals.params import (
     shown_count,
     validate_params,
 )
-from long_horizon_execution.evals.prompts import (
-    cot_reply,
-    paper_working,
-    system_prompt,
-    turn_reminder,
-    working_lines,
-)
+from long_horizon_execution.evals.prompts import system_prompt, turn_reminder
+from long_horizon_execution.evals.prompts_format import cot_reply
+from long_horizon_execution.evals.prompts_paper import paper_working
+from long_horizon_execution.evals.prompts_suite import working_lines
 from long_horizon_execution.evals.samples import execution_sample
 from long_horizon_execution.evals.task_common import (
     TASK_VERSION,

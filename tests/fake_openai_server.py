@@ -38,11 +38,8 @@ from inspect_ai.model import (
     ModelOutput,
 )
 
-from long_horizon_execution.evals.simulated import (
-    CHARS_PER_TOKEN,
-    SimulatedBehaviour,
-    SimulatedExecutor,
-)
+from long_horizon_execution.evals.simulated import CHARS_PER_TOKEN, SimulatedExecutor
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 
 MODEL_ENV = {"FAKE_API_KEY": "fake-key-for-tests"}
 

@@ -20,7 +20,8 @@ from inspect_ai.log import EvalLog, EvalSample
 
 from long_horizon_execution.core import TurnLog, format_answer
 from long_horizon_execution.evals.horizon import horizon
-from long_horizon_execution.evals.simulated import SimulatedBehaviour, read_conversation
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
+from long_horizon_execution.evals.simulated_reading import read_conversation
 
 MODEL = "openai-api/fake/executor"
 BEHAVIOUR = SimulatedBehaviour(p=0.9, seed=11)

@@ -32,7 +32,7 @@ from long_horizon_execution.evals.frontier_config import SearchConfig, eval_boun
 from long_horizon_execution.evals.frontier_results import Probe, SearchStopped
 from long_horizon_execution.evals.frontier_search import FrontierSearch, _position
 from long_horizon_execution.evals.params import ParameterError
-from long_horizon_execution.evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = "openai-api/fake/frontier-hostile"

@@ -18,7 +18,7 @@ from inspect_ai import eval, eval_retry
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from long_horizon_execution.evals.horizon import horizon
-from long_horizon_execution.evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 
 SAMPLES, TURNS, FINISHED = 6, 4, 3
 MODEL = "openai-api/fake/executor"

@@ -22,21 +22,17 @@ from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset
 from long_horizon_execution.evals.frontier import frontier
 from long_horizon_execution.evals.frontier_config import SearchConfig
 from long_horizon_execution.evals.horizon import horizon
-from long_horizon_execution.evals.prompts import (
-    LAYOUTS,
-    MODES,
+from long_horizon_execution.evals.prompts import single_turn_prompt, system_prompt, user_text
+from long_horizon_execution.evals.prompts_format import LAYOUTS, MODES, turn_text
+from long_horizon_execution.evals.prompts_paper import (
     PAPER_COT_REMINDER,
     PAPER_DICTIONARY_HEADER,
     PAPER_TOY_DICTIONARY,
     python_mapping,
-    single_turn_prompt,
-    system_prompt,
-    turn_text,
-    user_text,
     working_sentence,
 )
 from long_horizon_execution.evals.self_conditioning import self_conditioning
-from long_horizon_execution.evals.simulated import read_conversation
+from long_horizon_execution.evals.simulated_reading import read_conversation
 from long_horizon_execution.evals.single_turn import single_turn
 from long_horizon_execution.solvers.history import NO_ANSWER, history_policy
 

@@ -7,6 +7,7 @@ import json
 import math
 import random
 import zipfile
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,12 +30,10 @@ from inspect_ai.tool import Tool, ToolChoice, ToolInfo, tool
 
 from long_horizon_execution.core import TurnLog, TurnRecord, parse_answer
 from long_horizon_execution.evals.horizon import horizon
+from long_horizon_execution.evals.in_process import InProcessModelAPI
 from long_horizon_execution.evals.prompts import system_prompt
-from long_horizon_execution.evals.simulated import (
-    SimulatedExecutor,
-    _conversation_rng,
-    read_conversation,
-)
+from long_horizon_execution.evals.simulated import SimulatedExecutor, _conversation_rng
+from long_horizon_execution.evals.simulated_reading import read_conversation
 from long_horizon_execution.scorers.correctness import TurnCorrectness
 from long_horizon_execution.scorers.execution import ExecutionMatrices, summarise
 from long_horizon_execution.scorers.metrics import (
@@ -152,19 +151,12 @@ REQUESTS: list[list[str]] = []
 
 
 @modelapi(name="recording")
-class RecordingExecutor(ModelAPI):
+class RecordingExecutor(InProcessModelAPI):
     """The simulated executor, keeping every request exactly as the provider receives it."""
 
-    def __init__(
-        self,
-        model_name: str,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        config: GenerateConfig = GenerateConfig(),  # noqa: B008
-        **model_args: Any,
-    ) -> None:
-        super().__init__(model_name, base_url, api_key, [], config)
-        self.inner = SimulatedExecutor(model_name, config=config, p=1.0)
+    @cached_property
+    def inner(self) -> ModelAPI:
+        return SimulatedExecutor(self.model_name, p=1.0)
 
     async def generate(
         self,

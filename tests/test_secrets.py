@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fake_openai_server import FakeOpenAIServer
 
-from long_horizon_execution.evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 
 SECRETS = {
     "FAKE_API_KEY": "sk-fake-SECRET-4f1d9c0e7b",

@@ -23,13 +23,10 @@ from inspect_ai.tool import ToolInfo, ToolParams
 from long_horizon_execution.core import parse_answer
 from long_horizon_execution.evals.dataset import DatasetConfig, generate_dataset
 from long_horizon_execution.evals.params import ParameterError
-from long_horizon_execution.evals.prompts import (
-    PAPER_DICTIONARY_HEADER,
-    single_turn_prompt,
-    system_prompt,
-    user_text,
-)
-from long_horizon_execution.evals.simulated import UNREADABLE_REPLY, SimulatedExecutor, _turn_keys
+from long_horizon_execution.evals.prompts import single_turn_prompt, system_prompt, user_text
+from long_horizon_execution.evals.prompts_paper import PAPER_DICTIONARY_HEADER
+from long_horizon_execution.evals.simulated import UNREADABLE_REPLY, SimulatedExecutor
+from long_horizon_execution.evals.simulated_reading import _turn_keys
 from long_horizon_execution.scorers.correctness import turn_correctness
 from long_horizon_execution.scorers.metrics import horizon_estimate
 from long_horizon_execution.scorers.survival import cumulative_steps

@@ -20,7 +20,8 @@ from long_horizon_execution.core import (
 )
 from long_horizon_execution.evals.frontier import frontier
 from long_horizon_execution.evals.params import ParameterError
-from long_horizon_execution.evals.prompts import WORDS_HEADER, single_turn_prompt
+from long_horizon_execution.evals.prompts import single_turn_prompt
+from long_horizon_execution.evals.prompts_suite import WORDS_HEADER
 from long_horizon_execution.evals.single_turn import single_turn
 from long_horizon_execution.scorers.correctness import TurnCorrectness
 from long_horizon_execution.scorers.single_turn import (

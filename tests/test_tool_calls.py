@@ -35,7 +35,7 @@ from inspect_ai.util import Store
 from long_horizon_execution.core import TurnLog, TurnRecord, VoteLog
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.self_conditioning import self_conditioning
-from long_horizon_execution.evals.simulated import SimulatedBehaviour
+from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 from long_horizon_execution.evals.single_turn import single_turn
 from long_horizon_execution.solvers.turn_loop import multi_turn
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
+from long_horizon_execution.core import SUITE_VERSION
 from long_horizon_execution.evals.params import HorizonParams, validate_params
 from long_horizon_execution.evals.prompts import system_prompt, turn_reminder
 from long_horizon_execution.evals.samples import execution_dataset
@@ -124,5 +125,6 @@ def horizon(
             "parsing": params.parsing,
             "layout": params.layout,
             "dictionary_sha256": data.dictionary_sha256(),
+            "suite_version": SUITE_VERSION,
         },
     )

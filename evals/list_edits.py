@@ -15,6 +15,7 @@ from typing import Literal
 from inspect_ai import Task, task
 from inspect_ai.solver import Solver
 
+from long_horizon_execution.core import SUITE_VERSION
 from long_horizon_execution.evals.list_family import (
     FAMILY,
     ListErrors,
@@ -123,6 +124,12 @@ def _list_task(
         dataset=list_dataset(plan, mode),
         solver=list_loop(mode, votes, window, error_rate, seed),
         scorer=execution_scorer(judge=list_judge),
-        metadata={"family": FAMILY, "k": k, "turns": turns, "mode": mode},
+        metadata={
+            "family": FAMILY,
+            "k": k,
+            "turns": turns,
+            "mode": mode,
+            "suite_version": SUITE_VERSION,
+        },
         version="1-A",
     )

@@ -24,7 +24,7 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Solver, TaskState
 from pydantic import Field, field_validator, model_validator
 
-from long_horizon_execution.core import format_answer
+from long_horizon_execution.core import SUITE_VERSION, format_answer
 from long_horizon_execution.evals.dataset import ExecutionDataset
 from long_horizon_execution.evals.params import (
     MAX_KEYS,
@@ -225,6 +225,7 @@ def self_conditioning_task(
             "offsets": params.offsets,
             "max_offset": params.max_offset,
             "dictionary_sha256": data.dictionary_sha256(),
+            "suite_version": SUITE_VERSION,
         },
     )
 

@@ -14,6 +14,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageUser, GenerateConfig
 from pydantic import Field, model_validator
 
+from long_horizon_execution.core import SUITE_VERSION
 from long_horizon_execution.evals.dataset import ExecutionDataset, Instance
 from long_horizon_execution.evals.params import (
     MAX_INSTANCES,
@@ -148,6 +149,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
             "parsing": params.parsing,
             "first_sample": params.first_sample,
             "dictionary_sha256": data.dictionary_sha256(),
+            "suite_version": SUITE_VERSION,
         },
     )
 

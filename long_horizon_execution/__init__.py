@@ -8,9 +8,6 @@ build on: answer types, the parsing rules and the records a sample keeps. Import
 down only: evals -> solvers, scorers -> core.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from long_horizon_execution.core.version import SUITE_VERSION
 
-try:
-    __version__ = version("long-horizon-execution")
-except PackageNotFoundError:  # run from a checkout that was never installed
-    __version__ = "0+unknown"
+__version__ = SUITE_VERSION

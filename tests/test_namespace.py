@@ -12,6 +12,7 @@ import sys
 import textwrap
 from importlib.metadata import distribution, entry_points
 from pathlib import Path
+from typing import Any
 
 DISTRIBUTION = "long-horizon-execution"
 NAMESPACE = "long_horizon_execution"
@@ -91,3 +92,25 @@ def test_foreign_solvers_and_evals_packages_coexist_with_ours(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "coexist ok" in done.stdout
+
+
+def test_every_task_records_the_suite_version(run_eval: Any) -> None:
+    from long_horizon_execution.core import SUITE_VERSION
+    from long_horizon_execution.evals.frontier import frontier
+    from long_horizon_execution.evals.horizon import horizon
+    from long_horizon_execution.evals.list_edits import list_edits
+    from long_horizon_execution.evals.self_conditioning import self_conditioning
+    from long_horizon_execution.evals.single_turn import single_turn
+
+    assert SUITE_VERSION == distribution(DISTRIBUTION).version
+    tasks = [
+        horizon(samples=1, turns=1),
+        single_turn(samples=1, steps=2, k=1),
+        frontier(k=2, samples=1, mode="plain", reasoning_tokens=None),
+        self_conditioning(samples=1, target_turn=2, rates=[0.0]),
+        list_edits(samples=1, turns=1),
+    ]
+    for task in tasks:
+        log = run_eval(task, model_args={"p": 1.0})
+        assert log.eval.metadata is not None
+        assert log.eval.metadata["suite_version"] == SUITE_VERSION, log.eval.task

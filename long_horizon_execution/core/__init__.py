@@ -51,8 +51,10 @@ from long_horizon_execution.core.records import (
     VoteLog,
     VoteRecord,
 )
+from long_horizon_execution.core.version import SUITE_VERSION
 
 __all__ = [
+    "SUITE_VERSION",
     "ANSWERED",
     "answer_key",
     "ANSWER_CLOSE",

@@ -2,7 +2,7 @@
 
 Two shapes: the running total after every block of K keys as one comma-separated list in
 the answer tag, or, when K = L (the frontier setting), one integer, the sum of all keys.
-This module holds the ``single_turn`` task; the ``frontier`` task in :mod:`evals.frontier`
+This module holds the ``single_turn`` task; the ``frontier`` task in ``evals/frontier.py``
 builds its probes with :func:`single_turn_task` and searches over K for the largest one a
 model executes.
 """

@@ -97,7 +97,7 @@ def generate_config(params: HorizonParams) -> GenerateConfig:
 
 def elicitation(params: HorizonParams) -> Elicitation:
     """The task's mode as an elicitation; its per-provider settings are added at generate
-    time by :func:`solvers.thinking.elicit`.
+    time by :func:`~long_horizon_execution.solvers.elicit`.
 
     Thinking mode with neither an effort nor a budget given: under the ``paper`` layout the
     authors' multi-turn settings (effort high to OpenAI and OpenRouter, the paper's 32k

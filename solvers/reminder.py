@@ -1,7 +1,7 @@
 """A fixed text at the start of every turn's user message, e.g. a reminder of how to answer.
 
 :func:`with_turn_prefix` wraps a solver whose turns are user messages tagged with their
-turn, as :func:`solvers.turn_loop.multi_turn` and :func:`solvers.rewrite.rewritten_history`
+turn, as ``multi_turn`` and ``rewritten_history``
 tag them. Before each generate, every tagged user message that does not start with the text
 yet gets it, so the turns the model answers and the turns written into its history
 (synthetic turns) read alike. Sample metadata and turn records keep the bare turn, so

@@ -1,12 +1,12 @@
 """History rewriting: what a model sees of its earlier turns, decided by a rule.
 
 Usable by any multi-turn eval whose samples carry their turns in metadata (the convention
-of :func:`solvers.turn_loop.multi_turn`). A rule maps a turn to the text later turns see.
+of ``multi_turn``). A rule maps a turn to the text later turns see.
 Turns before ``synthetic_before`` are never generated: the rule writes them into the
 history as assistant messages marked ``metadata={"injected": True}`` (tagged and named by
-turn like generated ones, see :func:`~solvers.turn_loop.multi_turn`). Later turns are
+turn like generated ones, see ``multi_turn``). Later turns are
 generated and the rule replaces what is shown of each reply; the raw replies stay in the
-:class:`~solvers.turn_loop.TurnLog` records and in the log's model events. Every shown
+``TurnLog`` records and in the log's model events. Every shown
 turn is recorded in :class:`RewriteLog`, so a scorer can judge a reply against the history
 the model actually saw.
 

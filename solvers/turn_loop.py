@@ -6,7 +6,7 @@ user text itself or a list of items joined by ``separator``. Every turn is a spa
 named by sample, turn and role (:func:`turn_message_id`); the per-turn records live in
 :class:`TurnLog` (a StoreModel, so they are saved in the log and survive ``inspect score``).
 
-A turn is exactly one request, whatever the model returns (see :mod:`solvers.replies`).
+A turn is exactly one request, whatever the model returns (see ``solvers/replies.py``).
 Tools are never run: a reply that calls one (offered or not) is read by its visible text
 like any other, the number of calls is recorded, and the calls are removed from what later
 turns see. A response without choices is an empty reply.
@@ -126,7 +126,7 @@ def multi_turn(
     first_turn: int = 1,
     parser: AnswerParser | None = None,
 ) -> Solver:
-    """Run one request per planned turn (:func:`~solvers.replies.one_request`), applying
+    """Run one request per planned turn (``one_request``), applying
     a history policy to each reply.
 
     Args:

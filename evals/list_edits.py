@@ -50,7 +50,7 @@ def list_loop(
             ListErrors(error_rate, seed), history=policy, mode=mode, parser=read_list_answer
         )
     )
-    if votes > 1:
+    if votes != 1:  # voting refuses fewer than one vote, as windowed a negative window
         loop = voting(loop, votes, seed, read_list_answer, unanswered="count")
     if window is not None:
         loop = windowed(loop, window)
@@ -108,10 +108,6 @@ def _list_task(
 ) -> Task:
     if mode not in ("plain", "cot"):
         raise ValueError(f"mode must be plain or cot, got {mode!r}")
-    if votes < 1:
-        raise ValueError(f"votes must be at least 1, got {votes}")
-    if window is not None and window < 0:
-        raise ValueError(f"window must be at least 0, got {window}")
     plan = list_plan(
         samples=samples,
         turns=turns,

@@ -48,6 +48,7 @@ from long_horizon_execution.evals.task_common import (
     generate_config,
     reply_parser,
 )
+from long_horizon_execution.evals.turn_notes import shown_note
 from long_horizon_execution.scorers.self_conditioning import (
     self_conditioning_metrics,
     self_conditioning_scorer,
@@ -192,6 +193,7 @@ def self_conditioning_solver(
         mode=params.mode,
         replay_reasoning=params.replay_reasoning,
         parser=reply_parser(params),
+        note=shown_note(reply_parser(params)),
     )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 

@@ -55,8 +55,11 @@ def make_logs(logs: Path) -> dict[str, Path]:
         "-M", "p=0.97", "-T", "samples=6", "-T", "turns=30", "--epochs", "2", *common,
         cwd=logs)  # fmt: skip
     made["horizon"] = newest("*_horizon_*.eval")
-    # Rescoring must keep the named values and the per-turn lists.
-    run(inspect, "score", str(made["horizon"]), "--overwrite", cwd=logs)
+    # Rescoring must keep the named values and the per-turn lists. Inspect logs a packaged
+    # scorer's name without its package, so the scorer is named in full.
+    run(inspect, "score", str(made["horizon"]), "--scorer",
+        "long_horizon_execution/execution_scorer", "--action", "overwrite", "--overwrite",
+        cwd=logs)  # fmt: skip
     run(inspect, "eval", "long_horizon_execution/self_conditioning", "--model", SIMULATED,
         "-M", "self_conditioning=0.5", "-T", "samples=3", "-T", "target_turn=12", *common,
         cwd=logs)  # fmt: skip
@@ -86,12 +89,27 @@ async def shoot(base: str, logs: dict[str, Path], root: Path, out: Path) -> None
         )
         page = await browser.new_page(viewport={"width": 1600, "height": 1000})
 
-        async def save(name: str, url: str, wait_for: str, click: str | None = None) -> None:
+        async def save(
+            name: str,
+            url: str,
+            wait_for: str,
+            scroll_to: str | None = None,
+            click: str | None = None,
+            wheel: int = 0,
+        ) -> None:
             await page.goto(url)
-            await page.get_by_text(wait_for).first.wait_for(timeout=30_000)
-            if click is not None:
+            await page.wait_for_load_state("networkidle")
+            await page.get_by_text(wait_for).first.wait_for(timeout=60_000)
+            await page.wait_for_timeout(3000)  # rows and panels fill in after the first paint
+            if click is not None:  # e.g. an entry of the transcript's outline
                 await page.get_by_text(click, exact=True).first.click()
-            await page.wait_for_timeout(1500)
+                await page.wait_for_timeout(2000)
+            if scroll_to is not None:
+                target = page.get_by_text(scroll_to).first
+                await target.wait_for(state="attached", timeout=60_000)
+                await target.scroll_into_view_if_needed()
+                await page.mouse.wheel(0, wheel)
+                await page.wait_for_timeout(1500)
             await page.screenshot(path=str(out / f"{name}.png"))
             print(f"saved {out / name}.png", flush=True)
 
@@ -99,12 +117,14 @@ async def shoot(base: str, logs: dict[str, Path], root: Path, out: Path) -> None
         await save("horizon-task", page_of("horizon"), "HORIZON_50")
         sample = f"{page_of('horizon')}/samples/sample/1/2"
         await save("horizon-sample-scoring", f"{sample}/scoring", "steps entirely right")
-        await save("horizon-sample-transcript", sample, "expected")
+        await save("horizon-sample-transcript", f"{sample}/transcript", "solver",
+                   click="turn 10")  # fmt: skip
         await save("self-conditioning-task", page_of("self_conditioning"), "SLOPE_SHOWN")
         conditioned = f"{page_of('self_conditioning')}/samples/sample/r0.5-i0/1"
-        await save("self-conditioning-history", f"{conditioned}/messages", "wrong")
+        await save("self-conditioning-history", f"{conditioned}/messages", "wrong",
+                   scroll_to="shown_total", wheel=700)  # fmt: skip
         await save("frontier-task", page_of("frontier"), "REPLY_ACCURACY")
-        await save("frontier-run-list", f"{base}/#/logs/frontier", "frontier")
+        await save("frontier-run-list", f"{base}/#/logs/frontier", "frontier-search")
         await browser.close()
 
 
@@ -122,10 +142,18 @@ def capture_progress(logs: Path, out: Path, seconds: float) -> None:
     subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
                     command], check=True)  # fmt: skip
-    time.sleep(seconds)
+    deadline = time.monotonic() + seconds
+    shown = ""
+    while time.monotonic() < deadline and "turns done" not in shown:
+        time.sleep(2)
+        shown = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
+    time.sleep(5)  # let the counter move on from its first value
     shown = subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
     ).stdout
+    shown = "\n".join(line.rstrip() for line in shown.splitlines() if line.strip()) + "\n"
     subprocess.run(["tmux", "kill-session", "-t", session])
     (out / "progress.txt").write_text(shown)
     print(f"saved {out / 'progress.txt'}")
@@ -134,11 +162,22 @@ def capture_progress(logs: Path, out: Path, seconds: float) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/viewer"))
-    parser.add_argument("--progress-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--progress-seconds", type=float, default=180.0, help="most to wait for the counter"
+    )
+    parser.add_argument("--reuse", type=Path, help="a folder of logs this script made before")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="viewer-logs-"))
-    logs = make_logs(root)
+    if args.reuse is not None:
+        root = args.reuse
+        logs = {
+            "horizon": next(root.glob("*_horizon_*.eval")),
+            "self_conditioning": next(root.glob("*_self-conditioning_*.eval")),
+            "frontier": next(root.glob("frontier/*_frontier_*.eval")),
+        }
+    else:
+        root = Path(tempfile.mkdtemp(prefix="viewer-logs-"))
+        logs = make_logs(root)
     port = free_port()
     inspect = str(Path(sys.executable).with_name("inspect"))
     server = subprocess.Popen(

@@ -118,8 +118,9 @@ SEARCH_TAG_PREFIX = "frontier-search-"
 def search_tags(config: SearchConfig, role: str) -> list[str]:
     """The tags of a search's logs: the search (the same settings give the same tag, so a
     resumed search keeps it) and the log's role (``probe`` or ``grid``), so ``inspect
-    view`` and ``evals_df`` can gather one search's 7 to 10 logs."""
-    return [f"{SEARCH_TAG_PREFIX}{config.search_id()}", f"frontier-{role}"]
+    view`` and ``evals_df`` can gather one search's 7 to 10 logs. The viewer lists tags in
+    alphabetical order in a narrow column: the search's sorts first."""
+    return [f"{SEARCH_TAG_PREFIX}{config.search_id()}", role]
 
 
 def eval_bound(config: SearchConfig) -> int:

@@ -205,7 +205,7 @@ def test_thresholds_are_searched_once_and_one_is_allowed(tmp_path: Path) -> None
     assert config.thresholds == [1.0, 0.8]
     chosen = config.model_copy(update={"max_retries": 0, "timeout": 30, "max_connections": 2})
     options = FrontierSearch(chosen)._eval_options("probe")
-    tags = [f"frontier-search-{chosen.search_id()}", "frontier-probe"]
+    tags = [f"frontier-search-{chosen.search_id()}", "probe"]
     assert options == {
         "display": "none",
         "max_retries": 0,
@@ -215,7 +215,7 @@ def test_thresholds_are_searched_once_and_one_is_allowed(tmp_path: Path) -> None
     }
     # a user's own tags are kept beside the search's
     given = chosen.model_copy(update={"eval_args": {"tags": ["mine"]}})
-    assert FrontierSearch(given)._eval_options("grid")["tags"][1:] == ["frontier-grid", "mine"]
+    assert FrontierSearch(given)._eval_options("grid")["tags"][1:] == ["grid", "mine"]
 
 
 # ---------------------------------------------------------------- the eval bound

@@ -21,6 +21,7 @@ from long_horizon_execution.evals.list_family import (
     ListErrors,
     list_dataset,
     list_judge,
+    list_note,
     list_plan,
     read_list_answer,
 )
@@ -45,7 +46,7 @@ def list_loop(
     window wrapped around it when asked for."""
     policy = history_policy("paper", mode)
     loop = (
-        multi_turn(history=policy, mode=mode, parser=read_list_answer)
+        multi_turn(history=policy, mode=mode, parser=read_list_answer, note=list_note)
         if error_rate is None
         else rewritten_history(
             ListErrors(error_rate, seed), history=policy, mode=mode, parser=read_list_answer

@@ -211,6 +211,31 @@ def list_judge(state: TaskState, target: Target, log: TurnLog) -> TurnCorrectnes
     return state_correctness(log.answers(), expected, step, start, shown or None)
 
 
+def list_note(state: TaskState, records: Sequence[TurnRecord]) -> str | None:
+    """The transcript line of the turn just run (see ``evals/turn_notes.py``): the true
+    list, the list read, and the verdicts of :func:`list_judge` (without a rewritten
+    history, whose record is written when the conversation ends)."""
+    record = records[-1]
+    if record.stop_reason == "model_length":
+        return f"**turn {record.turn}** · context ran out: not judged (unobserved)"
+    answers = [r.answer for r in records if r.stop_reason != "model_length"]
+    expected: list[JsonValue] = [list(items) for items in state.metadata["states"]]
+    edits = state.metadata["turns"]
+
+    def step(previous: JsonValue, turn: int) -> JsonValue:
+        return list[JsonValue](apply_turn(previous, edits[turn]))
+
+    start: list[JsonValue] = list(state.metadata["start"])
+    verdicts = state_correctness(answers, expected, step, start)
+    at = len(answers) - 1
+    read = record.answer.answer if record.answer.answered else record.answer.status
+    marks = ["✓" if verdicts.index[at] == 1.0 else "✗", "✓" if verdicts.turn[at] == 1.0 else "✗"]
+    return (
+        f"**turn {record.turn}** · expected {expected[at]} · read {read} · "
+        f"list {marks[0]} · turn {marks[1]}"
+    )
+
+
 def _draw(seed: int, sample: str, turn: int) -> np.random.Generator:
     digest = hashlib.sha256(f"{seed}\x00{sample}\x00{turn}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))

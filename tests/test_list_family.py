@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
+from inspect_ai.log import InfoEvent, resolve_sample_attachments
 from inspect_ai.model import get_model
 
 from long_horizon_execution.core import ParsedAnswer, RewriteLog, TurnLog, VoteLog
@@ -90,7 +90,7 @@ def test_a_right_model_scores_the_whole_horizon(run_eval: Any) -> None:
     values = metrics(log)
     assert values["turn_accuracy"] == 1.0 and values["task_accuracy"] == 1.0
     assert values["horizon_50"] == 12  # steps: 6 turns x 2 edits
-    assert log.eval.task_version == "1-A"
+    assert log.eval.task_version == "2-A"
 
 
 def test_a_slip_fails_the_task_but_later_turns_are_judged_from_the_wrong_list(
@@ -99,11 +99,16 @@ def test_a_slip_fails_the_task_but_later_turns_are_judged_from_the_wrong_list(
     task = list_edits(samples=1, turns=5, k=1)
     model = get_model("mockllm/model", custom_outputs=scripted_outputs(*oracle(task, 3)))
     sample = run_eval(task, model=model).samples[0]
-    value = np.asarray(sample.scores["execution_scorer"].value).reshape(3, 5)
-    index, task_ok, turn = value
+    per_turn = sample.scores["execution_scorer"].metadata["per_turn"]
+    index, task_ok, turn = (per_turn[name] for name in ("index", "task", "turn"))
     assert list(task_ok) == [1, 1, 0, 0, 0]
     assert list(turn) == [1, 1, 0, 1, 1]  # turns 4 and 5 apply their edits correctly
     assert TurnLog.of_sample(sample).turns[2].answer.status == "value"
+    # each turn's transcript line carries the scorer's verdicts
+    lines = [e.data for e in resolve_sample_attachments(sample).events if isinstance(e, InfoEvent)]
+    assert [("list ✓" in str(line), "turn ✓" in str(line)) for line in lines] == [
+        (bool(i), bool(t)) for i, t in zip(index, turn, strict=True)
+    ]
 
 
 def test_injected_errors_are_shown_and_turns_judged_from_what_was_shown(run_eval: Any) -> None:
@@ -115,7 +120,8 @@ def test_injected_errors_are_shown_and_turns_judged_from_what_was_shown(run_eval
     assert all(entry.induced and entry.value != entry.truth for entry in shown)
     # Every reply is the true list, which is not the shown list plus this turn's edit
     # (except by chance), so turn accuracy is judged against what was shown.
-    value = np.asarray(sample.scores["execution_scorer"].value).reshape(3, 4)
+    per_turn = sample.scores["execution_scorer"].metadata["per_turn"]
+    value = [per_turn[name] for name in ("index", "task", "turn")]
     expected_turn = [
         float(
             apply_turn(shown[t - 2].value if t > 1 else metadata["start"], metadata["turns"][t - 1])

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from inspect_ai.log import EvalLog, InfoEvent, SpanBeginEvent, read_eval_log
+from inspect_ai.log import (
+    EvalLog,
+    InfoEvent,
+    SpanBeginEvent,
+    read_eval_log,
+    resolve_sample_attachments,
+)
 from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.scorer import SampleScore, Score
 
@@ -58,7 +64,8 @@ def test_each_turn_is_a_numbered_span_with_its_verdict(run_eval: Any) -> None:
     turns = [e for e in spans if e.type == TURN_SPAN_TYPE]
     assert [e.name for e in turns] == [f"turn {n}" for n in range(1, 9)]
     assert not any(e.type == "turn" for e in spans)  # the viewer folds that type away
-    lines = [e.data for e in sample.events if isinstance(e, InfoEvent)]
+    events = resolve_sample_attachments(sample).events  # long lines are stored apart
+    lines = [e.data for e in events if isinstance(e, InfoEvent)]
     assert len(lines) == 8
     correctness = per_turn(sample)
     targets = [int(t) for t in sample.target]

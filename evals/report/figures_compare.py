@@ -118,6 +118,12 @@ def _setting(result: HorizonResult) -> str:
     return settings_text(parts)
 
 
+def _votes_label(result: HorizonResult) -> str:
+    row = result.row
+    size = f"{row.samples} x {row.steps} steps"
+    return settings_text([f"votes={result.votes}", _setting(result), size])
+
+
 def votes_figure(results: Sequence[HorizonResult]) -> Figure | None:
     """Majority voting against one reply: for every setting run with more than one vote
     count (one above 1), task accuracy against steps per vote count (banded, H_0.5 and
@@ -134,7 +140,7 @@ def votes_figure(results: Sequence[HorizonResult]) -> Figure | None:
     figure, axes = new_figure(columns=3, width=18, height=4.8)
     task, turn, horizon = axes[0]
     voted = [r for g in series for r in sorted(g, key=lambda r: r.votes)]
-    censored = _curves(task, None, voted, lambda r: f"votes={r.votes} · {r.task_curve.label}")
+    censored = _curves(task, None, voted, _votes_label)
     task.set_title("Task accuracy per vote count (95% bootstrap bands)")
     legend(task, marker_key(HORIZON_MEANINGS, censored))
     _turn_accuracy_against_votes(turn, series)

@@ -100,7 +100,7 @@ def frontier_figure(rows: Sequence[FrontierRow]) -> Figure | None:
     key.append(key_entry("|", "smallest K that fails", "grey"))
     if any(r.horizon_50 == 0 or r.horizon_80 == 0 for r in rows):
         key.append(key_entry("<", "below the smallest K tried", "grey"))
-    legend(ax, key, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, frameon=False)
+    legend(ax, key, ncols=2, below=True)
     return figure
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,10 +23,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
     from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
 DPI = 120
 FORMATS = ("png", "svg")
 """Every figure is written in each of these formats, side by side."""
+_BELOW: weakref.WeakSet[Legend] = weakref.WeakSet()
+"""Legends placed below their panel, moved under its labels once the layout is done."""
 _LEGEND_ENTRIES = 5
 _LEGEND_WIDTH = 48
 _WRAP = 80
@@ -66,7 +70,7 @@ def save(figure: Figure | None, path: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     figure.tight_layout()
-    # bbox "tight" takes in legends placed below their panel.
+    _place_below(figure)
     written = []
     with matplotlib.rc_context({"svg.hashsalt": "long-horizon-execution"}):
         for suffix in FORMATS:
@@ -84,31 +88,49 @@ def save(figure: Figure | None, path: Path) -> list[Path]:
     return written
 
 
+def _place_below(figure: Figure) -> None:
+    """Legends below their panel are moved just under its tick labels and axis label,
+    however tall the panel (in axes units, which do not change with the DPI)."""
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    for axes in figure.axes:
+        drawn = axes.get_legend()
+        # The panel's extent without the legend (which is out of the layout).
+        extent = axes.get_tightbbox(renderer)
+        if drawn is not None and drawn in _BELOW and extent is not None:
+            below = (extent.y0 - axes.bbox.y0) / axes.bbox.height
+            drawn.set_bbox_to_anchor((0.5, below - 0.02))
+
+
 def legend(
     axes: Axes,
     extra: Sequence[Artist] = (),
     source: Axes | None = None,
     side: bool = False,
+    below: bool = False,
     **options: Any,
 ) -> None:
     """The legend of the labelled artists (of ``source``, by default ``axes``), then
     ``extra`` entries (marker keys). A legend of many or long entries goes below the
-    panel, or beside it with ``side`` (panels stacked in rows), its labels wrapped, so it
-    hides no data; the saved figure grows to hold it."""
+    panel (always with ``below``), or beside it with ``side`` (panels stacked in rows),
+    its labels wrapped, so it hides no data; the saved figure grows to hold it."""
     handles, labels = (source or axes).get_legend_handles_labels()
     handles += list(extra)
     labels += [str(handle.get_label()) for handle in extra]
     if not handles:
         return
     settings: dict[str, Any] = {"fontsize": 7, "loc": "best", "framealpha": 0.85}
-    outside = side or len(labels) > _LEGEND_ENTRIES or max(map(len, labels)) > _LEGEND_WIDTH
+    outside = (
+        side or below or len(labels) > _LEGEND_ENTRIES or max(map(len, labels)) > _LEGEND_WIDTH
+    )
     if outside:
         wrap = _SIDE_WRAP if side else _WRAP
         labels = [textwrap.fill(label, wrap, subsequent_indent="  ") for label in labels]
         place = ("upper left", (1.02, 1.0)) if side else ("upper center", (0.5, -0.15))
         settings |= {"loc": place[0], "bbox_to_anchor": place[1], "frameon": False}
     drawn = axes.legend(handles, labels, **(settings | options))
-    drawn.set_in_layout(not outside and "bbox_to_anchor" not in options)
+    drawn.set_in_layout(not outside)
+    if outside and not side:
+        _BELOW.add(drawn)
 
 
 def accuracy_axes(axes: Axes, xlabel: str, ylabel: str, title: str) -> None:

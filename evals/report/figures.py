@@ -138,6 +138,10 @@ def self_conditioning_figure(rows: Sequence[RateRow]) -> Figure | None:
     settings: dict[str, list[RateRow]] = {}
     for row in rows:
         label = setting_label(row.model, row.mode, row.k, f"turn {row.target_turn}")
+        # Each run is a series of its own: its variant and, when runs read alike, its log.
+        protocol = "" if row.protocol == "target" else f"protocol={row.protocol}"
+        offsets = "" if row.offsets == "uniform" else f"offsets={row.offsets}"
+        label = settings_text([label, protocol, offsets, row.variant, row.run])
         settings.setdefault(label, []).append(row)
     for ax, basis, title in (
         (axes[0][0], "shown", "given the history shown"),

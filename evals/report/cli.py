@@ -1,5 +1,5 @@
 """``horizon-report``: Inspect logs of this suite's tasks -> the paper's tables (markdown
-and CSV) and figures (PNG) in one folder.
+and CSV) and figures (PNG and SVG) in one folder.
 
     horizon-report logs/ --out report/
 
@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="horizon-report",
         description="Logs of the suite's tasks -> the paper's tables (markdown, CSV) and "
-        "figures (PNG).",
+        "figures (PNG and SVG).",
     )
     parser.add_argument("logs", nargs="+", help="log files or folders (searched recursively)")
     parser.add_argument("--out", default="report", help="output folder (default: report)")

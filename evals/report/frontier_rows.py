@@ -24,6 +24,7 @@ class ProbeRow(BaseModel):
 
     model: str
     mode: str
+    variant: str = ""
     k: int
     samples: int
     correct: int
@@ -96,6 +97,7 @@ class FrontierProbes:
                 ProbeRow(
                     model=self.model,
                     mode=self.mode,
+                    variant=self.variant,
                     k=k,
                     samples=probe.n,
                     correct=probe.successes,

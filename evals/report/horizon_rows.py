@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from long_horizon_execution.evals.report.bands import turn_accuracy_interval, turn_band
 from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample
 from long_horizon_execution.evals.report.runs import (
     execution_matrices,
@@ -37,6 +38,8 @@ class HorizonRow(BaseModel):
     variant: str
     turn1_accuracy: float
     turn_accuracy: float
+    turn_accuracy_low: float
+    turn_accuracy_high: float
     task_accuracy: float
     known_steps: float
     """Task accuracy is known up to this step (NaN beyond: every live trial had stopped)."""
@@ -73,6 +76,13 @@ class HorizonResult(BaseModel):
     row: HorizonRow
     task_curve: Curve
     turn_curve: Curve
+    task: str = ""
+    """The task's name, so runs of two tasks are never compared as one setting."""
+    model_name: str = ""
+    """The model as named to Inspect (with its base URL), without its ``-M`` arguments:
+    runs of one model made with other operational arguments (threads) compare in a figure."""
+    votes: int = 1
+    """Replies sampled per turn (majority vote)."""
 
 
 def horizon_label(row: HorizonRow) -> str:
@@ -91,6 +101,7 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
     matrices = execution_matrices(samples)
     summary = summarise(matrices)
     k = matrices.k
+    turn_interval = turn_accuracy_interval(matrices.turn, units=matrices.units)
     row = HorizonRow(
         model=model_label(header),
         mode=str(header.argument("mode", "plain")),
@@ -102,6 +113,8 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         variant=variant(header),
         turn1_accuracy=summary["turn1_accuracy"],
         turn_accuracy=summary["turn_accuracy"],
+        turn_accuracy_low=turn_interval[0],
+        turn_accuracy_high=turn_interval[1],
         task_accuracy=summary["task_accuracy"],
         known_steps=summary["known_steps"],
         observed_turns=int(summary["observed_turns"]),
@@ -131,9 +144,20 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         low=low.tolist(),
         high=high.tolist(),
     )
+    turn_low, turn_high = turn_band(matrices.turn, columns, units=matrices.units)
     turn_curve = Curve(
         label=label,
         x=(columns + 1).astype(np.float64).tolist(),
         y=mean_curve(matrices.turn)[columns].tolist(),
+        low=turn_low.tolist(),
+        high=turn_high.tolist(),
     )
-    return HorizonResult(row=row, task_curve=task_curve, turn_curve=turn_curve)
+    name = f"{header.model} @ {header.base_url}" if header.base_url else header.model
+    return HorizonResult(
+        row=row,
+        task_curve=task_curve,
+        turn_curve=turn_curve,
+        task=header.task.rsplit("/", 1)[-1],
+        model_name=name,
+        votes=int(header.argument("votes", 1) or 1),
+    )

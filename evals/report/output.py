@@ -9,10 +9,11 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from long_horizon_execution.evals.frontier_results import horizon_text
-from long_horizon_execution.evals.report import figures
+from long_horizon_execution.evals.report import figures, figures_compare, figures_k
 from long_horizon_execution.evals.report.conditioning_rows import RateRow, SlopeRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow, ProbeRow
 from long_horizon_execution.evals.report.horizon_rows import HorizonResult
+from long_horizon_execution.evals.report.plotting import save
 from long_horizon_execution.evals.report.single_turn_rows import SingleTurnRow
 from long_horizon_execution.evals.report.tables import (
     Column,
@@ -65,7 +66,7 @@ def _horizon_columns() -> list[Column]:
         column("run"),
         column("turns observed", render=fraction("observed_turns", "planned_turns")),
         column("turn-1 acc", "turn1_accuracy"),
-        column("turn acc", "turn_accuracy"),
+        _bounded("turn_accuracy", "turn acc"),
         column("p (est.)", render=field("p_step", 4)),
         column("task acc", render=known_accuracy("task_accuracy", "known_steps")),
         h(50),
@@ -76,9 +77,9 @@ def _horizon_columns() -> list[Column]:
     ]
 
 
-def _bounded(name: str) -> Column:
+def _bounded(name: str, header: str | None = None) -> Column:
     return column(
-        name,
+        header or name,
         render=lambda r: interval(
             getattr(r, name), getattr(r, f"{name}_low"), getattr(r, f"{name}_high")
         ),
@@ -149,27 +150,31 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
     )
     table(
         report.probes,
-        [column("model"), column("mode"), column("K", "k"), column("samples"), column("correct")]
+        [column("model"), column("mode"), column("variant"), column("K", "k"), column("samples")]
+        + [column("correct")]
         + [_bounded("accuracy"), column("tokens"), column("reasoning tokens", "reasoning_tokens")],
         "frontier_probes",
         "Frontier probes (95% Clopper-Pearson intervals)",
     )
     if draw:
-        drawn = [
-            figures.task_accuracy_figure(
-                [r.task_curve for r in report.horizon], out / "task_accuracy.png"
+        results = report.horizon
+        drawn = {
+            "task_accuracy": figures.task_accuracy_figure(results),
+            "turn_accuracy": figures.turn_accuracy_figure(results),
+            "thinking": figures_compare.thinking_figure(results),
+            "votes": figures_compare.votes_figure(results),
+            "self_conditioning": figures.self_conditioning_figure(report.rates),
+            "frontier": figures_k.frontier_figure(report.frontier),
+            "accuracy_vs_k": figures_k.accuracy_vs_k_figure(
+                report.probes, report.frontier, results
             ),
-            figures.turn_accuracy_figure(
-                [r.turn_curve for r in report.horizon], out / "turn_accuracy.png"
-            ),
-            figures.self_conditioning_figure(report.rates, out / "self_conditioning.png"),
-            figures.frontier_figure(report.frontier, out / "frontier.png"),
-            figures.theory_figure(rows, out / "horizon_theory.png"),
-        ]
-        for path in drawn:
-            if path is not None:
-                report.files.append(str(path))
-                sections.append(f"![{path.stem}]({path.name})\n")
+            "horizon_theory": figures.theory_figure(rows),
+        }
+        for name, figure in drawn.items():
+            paths = save(figure, out / name)
+            report.files += [str(path) for path in paths]
+            if paths:
+                sections.append(f"![{name}]({paths[0].name}) ([SVG]({name}.svg))\n")
     notes = "".join(f"- {note}\n" for note in report.notes) or "- none\n"
     index = "# Long-horizon execution report\n\n" + "\n".join(sections) + "\n## Notes\n\n" + notes
     (out / "report.md").write_text(index)

@@ -85,8 +85,8 @@ FLAG_MEANINGS: dict[str, str] = {
     "separated": "the data separate errors from right turns: an estimate is set by the ridge",
     "few_errors": f"fewer than {EVENTS_PER_PARAMETER} errors (or right turns) per coefficient",
     "not_converged": "the fit did not converge",
-    "unstable_resamples": f"over {_UNSTABLE_SHARE:.0%} of resamples had no fit (no error or "
-    "no right turn drawn): intervals are over the rest",
+    "unstable_resamples": f"over {_UNSTABLE_SHARE:.0%} of resamples drew no error or no right "
+    "turn: no interval",
 }
 
 
@@ -303,7 +303,10 @@ def fit_hazard(
     else:
         replicates, undefined = _resampled(design, turns, resamples, seed)
         if undefined > _UNSTABLE_SHARE * resamples:
+            # The defined resamples are those that drew an error and a right turn: an
+            # interval over them alone would be far too narrow.
             flags.append("unstable_resamples")
+            replicates = np.full_like(replicates, np.nan)
     estimates = {name: _UNDEFINED for name in COEFFICIENTS}
     for position, column in enumerate([0, *columns]):
         low, high = _interval(replicates[:, position])

@@ -78,16 +78,19 @@ def hazard_turns(
     histories: Sequence[SampleHistory],
     units: Sequence[int | str] | None = None,
     window: int | None = None,
+    first_turn: int = 1,
 ) -> HazardTurns:
-    """The fit's rows: every generated turn of every trial, with the share of wrong totals
-    among the earlier turns shown (only the last ``window`` of them when the history was
-    windowed). ``units`` names each trial's instance (default: each its own)."""
+    """The fit's rows: every generated turn of every trial from ``first_turn`` on, with the
+    share of wrong totals among the earlier turns shown (only the last ``window`` of them
+    when the history was windowed). ``units`` names each trial's instance (default: each
+    its own). ``first_turn=2`` leaves out turn 1, which adds to no earlier total."""
     errors, turns, shares, trials = [], [], [], []
     for index, history in enumerate(histories):
         shown = ~np.isnan(history.wrong_shown)
         wrong = np.concatenate([[0.0], np.cumsum(np.where(shown, history.wrong_shown, 0.0))])
         seen = np.concatenate([[0], np.cumsum(shown)])
         generated = np.flatnonzero(~np.isnan(history.error))  # 0-based turns
+        generated = generated[generated >= first_turn - 1]
         start = np.zeros_like(generated) if window is None else np.maximum(generated - window, 0)
         count = seen[generated] - seen[start]
         share = np.divide(
@@ -129,7 +132,7 @@ def logged_history(sample: EvalSample) -> SampleHistory:
 
 
 def logged_hazard_turns(
-    samples: Iterable[EvalSample], window: int | None = None
+    samples: Iterable[EvalSample], window: int | None = None, first_turn: int = 1
 ) -> tuple[HazardTurns, list[str]]:
     """The fit's rows from logged samples (each epoch a trial, resampled with its instance),
     and a note per sample left out (an error, a target that is not integer totals)."""
@@ -145,4 +148,4 @@ def logged_hazard_turns(
             continue
         unit = (sample.metadata or {}).get(INSTANCE_FIELD, sample.id)
         units.append(unit if isinstance(unit, int | str) else str(unit))
-    return hazard_turns(histories, units, window), notes
+    return hazard_turns(histories, units, window, first_turn), notes

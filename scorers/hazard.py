@@ -90,6 +90,13 @@ FLAG_MEANINGS: dict[str, str] = {
 }
 
 
+CAUTIONS = frozenset(
+    {"one_sample", "separated", "few_errors", "not_converged", "unstable_resamples"}
+)
+"""Flags that put the identified coefficients themselves in doubt (the others only say
+which coefficients are not identified)."""
+
+
 class HazardTurns(BaseModel):
     """The fit's inputs: one entry per observed turn, and each trial's unit."""
 
@@ -158,6 +165,11 @@ class HazardFit(BaseModel):
     undefined_resamples: int = 0
     """Resamples without a fit (no error or no right turn drawn, or no convergence)."""
     flags: list[Flag] = Field(default_factory=list)
+
+    @property
+    def cautioned(self) -> bool:
+        """Some flag puts the identified coefficients in doubt (see :data:`CAUTIONS`)."""
+        return any(flag in CAUTIONS for flag in self.flags)
 
     def coefficient(self, name: str) -> Estimate:
         estimate: Estimate = getattr(self, name)

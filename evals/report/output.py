@@ -12,6 +12,8 @@ from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report import figures
 from long_horizon_execution.evals.report.conditioning_rows import RateRow, SlopeRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow, ProbeRow
+from long_horizon_execution.evals.report.hazard_figure import hazard_figure
+from long_horizon_execution.evals.report.hazard_rows import HAZARD_TITLE, HazardRow, hazard_columns
 from long_horizon_execution.evals.report.horizon_rows import HorizonResult
 from long_horizon_execution.evals.report.single_turn_rows import SingleTurnRow
 from long_horizon_execution.evals.report.tables import (
@@ -38,6 +40,7 @@ class Report(BaseModel):
     single_turn: list[SingleTurnRow] = Field(default_factory=list)
     frontier: list[FrontierRow] = Field(default_factory=list)
     probes: list[ProbeRow] = Field(default_factory=list)
+    hazard: list[HazardRow] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -154,6 +157,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
         "frontier_probes",
         "Frontier probes (95% Clopper-Pearson intervals)",
     )
+    table(report.hazard, hazard_columns(), "hazard", HAZARD_TITLE)
     if draw:
         drawn = [
             figures.task_accuracy_figure(
@@ -165,6 +169,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
             figures.self_conditioning_figure(report.rates, out / "self_conditioning.png"),
             figures.frontier_figure(report.frontier, out / "frontier.png"),
             figures.theory_figure(rows, out / "horizon_theory.png"),
+            hazard_figure(report.hazard, out / "hazard.png"),
         ]
         for path in drawn:
             if path is not None:

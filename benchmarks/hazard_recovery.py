@@ -2,15 +2,16 @@
 planted, side by side.
 
 1. Each scenario (neither, decay only, self-conditioning only, both) at a larger size than
-   the tests: planted and fitted coefficients with 95% intervals, and whether each slope's
-   interval excludes zero exactly when its effect was planted.
+   the tests, each with an executor seed of its own: planted and fitted coefficients with
+   95% intervals, and whether each slope's interval excludes zero exactly when its effect
+   was planted.
 2. Coverage: over many executor seeds at the tests' size, how often each interval holds its
    planted value (nominally 95%) and how often the two effects are told apart.
 3. The self-conditioning task's full protocol, run through Inspect with the executor
    planting each scenario and fitted from the logs, where the wrong totals shown are
    induced at random rates rather than the model's own.
 
-    python benchmarks/hazard_recovery.py [--samples 200] [--turns 50] [--replications 20]
+    python benchmarks/hazard_recovery.py [--samples 200] [--turns 50] [--seed 0] [--replications 20]
         [--full-instances 20] [--full-turns 30] [--skip-full]
 """
 
@@ -62,11 +63,13 @@ def side_by_side(title: str, fits: list[tuple[Scenario, HazardFit, float]]) -> N
     print("(planted -> fitted [95% interval]; ! marks an interval that misses the planted value)")
 
 
-def scale(samples: int, turns: int) -> None:
+def scale(samples: int, turns: int, seed: int) -> None:
+    """Each scenario with an executor seed of its own (seed, seed + 1, ...): with one seed
+    the scenarios would share their draws, and a fluctuation with them."""
     fits = []
-    for scenario in SCENARIOS:
+    for index, scenario in enumerate(SCENARIOS):
         start = time.perf_counter()
-        fit = fit_hazard(simulated_turns(scenario, samples, turns))
+        fit = fit_hazard(simulated_turns(scenario, samples, turns, seed=seed + index))
         fits.append((scenario, fit, time.perf_counter() - start))
     side_by_side(f"1. {samples} samples x {turns} turns (K = 1), horizon protocol", fits)
 
@@ -122,13 +125,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--turns", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0, help="part 1's first executor seed")
     parser.add_argument("--replications", type=int, default=20)
     parser.add_argument("--full-instances", type=int, default=20)
     parser.add_argument("--full-turns", type=int, default=30)
     parser.add_argument("--skip-full", action="store_true")
     args = parser.parse_args()
     print("Planted: " + "; ".join(f"{s.name}: {s.model_args()}" for s in SCENARIOS))
-    scale(args.samples, args.turns)
+    scale(args.samples, args.turns, args.seed)
     if args.replications:
         coverage(args.replications)
     if not args.skip_full:

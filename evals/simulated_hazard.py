@@ -7,7 +7,9 @@ planted one compare directly. ``turn`` is the number of the user turn being answ
 ``wrong_share`` the share of earlier assistant turns in its history that show no total or
 a wrong one (what the executor reads, as any model would). A turn drawn to be an error
 slips exactly one of its steps by a nonzero offset, so it is always turn-incorrect; every
-other turn is right. ``p`` and ``self_conditioning`` (per step) do not apply then.
+other turn is right. ``p`` and ``self_conditioning`` (per step) do not apply then. The
+hazard is planted in integer-sum conversations; list-edit ones (``simulated_lists``) keep
+the per-step ``p``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ gives NaN with a flag, never a number that looks fine."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,6 +158,27 @@ def test_logged_full_protocol_inputs_agree_with_the_self_conditioning_scorer(
         )
         shares = [induced[:t].mean() if t else 0.0 for t in range(8)]
         assert np.allclose(rows.wrong_share[rows.trial == trial], shares)
+
+
+def test_the_report_fits_every_multi_turn_run(run_eval: Any, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from long_horizon_execution.evals.report.cli import build_report
+
+    run_eval(horizon(samples=6, turns=10), model_args={"hazard_baseline": -1.0})
+    run_eval(
+        self_conditioning(samples=4, rates=[0.0, 1.0], target_turn=6),
+        model_args={"hazard_baseline": -1.0, "hazard_conditioning": 1.0},
+    )
+    report = build_report([str(tmp_path / "logs")], str(tmp_path / "out"), quiet=True)
+    by_task = {row.task: row for row in report.hazard}
+    assert set(by_task) == {"horizon", "self_conditioning (target protocol)"}
+    assert (by_task["horizon"].samples, by_task["horizon"].turns) == (6, 60)
+    target = by_task["self_conditioning (target protocol)"]
+    assert (target.samples, target.turns, target.baseline_turn) == (4, 8, 6.0)
+    assert math.isnan(target.decay) and "decay is not identified" in target.flags
+    table = (tmp_path / "out" / "hazard.md").read_text()
+    assert "at turn 6" in table and "decay per 10 turns" in table
+    assert (tmp_path / "out" / "hazard.png").stat().st_size > 0
 
 
 # --- degenerate data -------------------------------------------------------------------------

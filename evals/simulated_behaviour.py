@@ -3,7 +3,9 @@
 Each step is right with probability p; a wrong step adds a nonzero offset within +-10. With
 ``self_conditioning`` c, the per-step error probability rises by c times the fraction of
 wrong totals visible in its own history. With ``format_error`` f, a reply has no tag or an
-unreadable one with probability f.
+unreadable one with probability f. With ``hazard_baseline`` (and ``hazard_decay``,
+``hazard_conditioning``) turn errors follow the hazard fit's logistic scale instead of ``p``
+(see ``simulated_hazard``).
 
 With ``single_turn_capacity`` C, one reply executes about C steps: each reply draws its
 capacity C * exp(spread * z), z standard normal, and every step beyond it drifts by a
@@ -19,13 +21,14 @@ import math
 import random
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from long_horizon_execution.core import format_answer, format_answer_list
 from long_horizon_execution.evals.params import ParameterError, validate_params
 from long_horizon_execution.evals.params import shown as shown_value
 from long_horizon_execution.evals.prompts_paper import working_sentence
 from long_horizon_execution.evals.prompts_suite import working_lines
+from long_horizon_execution.evals.simulated_hazard import MAX_LOGIT, check_hazard, planted_hazard
 from long_horizon_execution.evals.simulated_reading import Conversation
 
 MAX_OFFSET = 10
@@ -54,6 +57,14 @@ class SimulatedBehaviour(BaseModel):
     """Median steps one reply executes correctly; later steps in the reply go wrong."""
     capacity_spread: float = Field(default=0.05, ge=0.0, le=MAX_SPREAD)
     """Log-scale spread of each reply's capacity around ``single_turn_capacity``."""
+    hazard_baseline: float | None = Field(default=None, ge=-MAX_LOGIT, le=MAX_LOGIT)
+    """Plants turn errors on the hazard fit's scale (see ``simulated_hazard``): log-odds of
+    a turn error at turn 1 with a clean history. Replaces ``p`` and ``self_conditioning``."""
+    hazard_decay: float | None = Field(default=None, ge=-MAX_LOGIT, le=MAX_LOGIT)
+    """Planted context decay: change in the log-odds of a turn error per ten turns."""
+    hazard_conditioning: float | None = Field(default=None, ge=-MAX_LOGIT, le=MAX_LOGIT)
+    """Planted self-conditioning: change in the log-odds of a turn error from no wrong total
+    in the history to all wrong."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -61,6 +72,11 @@ class SimulatedBehaviour(BaseModel):
         if isinstance(value, bool):
             raise ValueError("a boolean is not a number")
         return value
+
+    @model_validator(mode="after")
+    def _one_error_model(self) -> SimulatedBehaviour:
+        check_hazard(self)
+        return self
 
 
 def simulated_behaviour(model_args: dict[str, Any]) -> SimulatedBehaviour:
@@ -109,6 +125,10 @@ def simulate_reply(
     total = previous
     working: list[str] = []
     keys = conversation.turns[-1] if conversation.turns else []
+    hazard, slip = planted_hazard(behaviour), None
+    if hazard is not None:  # one slip per turn error, drawn on the hazard's scale
+        share = visible_error_fraction(conversation)
+        error, slip = 0.0, hazard.slip(len(conversation.turns), share, len(keys), rng)
     capacity, drift = math.inf, 1
     if behaviour.single_turn_capacity is not None:
         draw = capacity_rng or random.Random(rng.random())
@@ -122,7 +142,7 @@ def simulate_reply(
         value = conversation.dictionary.get(key, 0)
         if step > capacity:
             value += drift * rng.randint(1, MAX_OFFSET)
-        elif rng.random() < error:
+        elif step == slip or rng.random() < error:
             value += rng.choice([o for o in range(-MAX_OFFSET, MAX_OFFSET + 1) if o != 0])
         believed[key] = value
         read.append(value)

@@ -35,6 +35,7 @@ from rich.progress import (
 
 from long_horizon_execution.evals.report.conditioning_rows import self_conditioning_result
 from long_horizon_execution.evals.report.frontier_rows import FrontierProbes
+from long_horizon_execution.evals.report.hazard_rows import hazard_row
 from long_horizon_execution.evals.report.horizon_rows import horizon_result
 from long_horizon_execution.evals.report.logs import (
     LogHeader,
@@ -156,6 +157,7 @@ def _collect(report: Report, selected: Sequence[LogHeader], reader: _Reader) -> 
     report.single_turn.sort(key=lambda r: (r.model, r.mode, r.steps, r.k, r.variant, r.run))
     report.frontier.sort(key=lambda r: (r.model, r.mode, r.variant))
     report.probes.sort(key=lambda r: (r.model, r.mode, r.k))
+    report.hazard.sort(key=lambda r: (r.model, r.task, r.mode, r.k, r.variant, r.run))
 
 
 def _add(
@@ -177,6 +179,10 @@ def _add(
     elif header.experiment == "frontier":
         pool = pools.setdefault(probe_pool(header), FrontierProbes(header))
         pool.add(header, samples)
+    if header.experiment in ("horizon", "self_conditioning"):
+        row, hazard_notes = hazard_row(header)
+        report.hazard += [row] if row is not None else []
+        notes += hazard_notes
     report.notes += [f"{header.path}: {note}" for note in notes]
     report.logs_read += 1
 
@@ -206,6 +212,7 @@ def _tell_apart(report: Report) -> None:
     mark(report.rates, conditioning)
     mark(report.slopes, conditioning)
     mark(report.single_turn, lambda r: (r.model, r.mode, r.steps, r.k, r.variant))
+    mark(report.hazard, lambda r: (r.model, r.mode, r.k, r.task, r.variant))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,8 @@ from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report import figures, figures_compare, figures_k
 from long_horizon_execution.evals.report.conditioning_rows import RateRow, SlopeRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow, ProbeRow
+from long_horizon_execution.evals.report.hazard_figure import hazard_figure
+from long_horizon_execution.evals.report.hazard_rows import HAZARD_TITLE, HazardRow, hazard_columns
 from long_horizon_execution.evals.report.horizon_rows import HorizonResult
 from long_horizon_execution.evals.report.plotting import save
 from long_horizon_execution.evals.report.single_turn_rows import SingleTurnRow
@@ -39,6 +41,7 @@ class Report(BaseModel):
     single_turn: list[SingleTurnRow] = Field(default_factory=list)
     frontier: list[FrontierRow] = Field(default_factory=list)
     probes: list[ProbeRow] = Field(default_factory=list)
+    hazard: list[HazardRow] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -156,6 +159,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
         "frontier_probes",
         "Frontier probes (95% Clopper-Pearson intervals)",
     )
+    table(report.hazard, hazard_columns(), "hazard", HAZARD_TITLE)
     if draw:
         results = report.horizon
         drawn = {
@@ -169,6 +173,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
                 report.probes, report.frontier, results
             ),
             "horizon_theory": figures.theory_figure(rows),
+            "hazard": hazard_figure(report.hazard),
         }
         for name, figure in drawn.items():
             paths = save(figure, out / name)

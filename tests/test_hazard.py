@@ -129,7 +129,8 @@ def test_logged_horizon_inputs_agree_with_the_execution_scorer(run_eval: Any) ->
     rows, notes = logged_hazard_turns(log.samples)
     assert notes == [] and rows.error.size == 48
     for trial, sample in enumerate(log.samples):
-        scored = TurnCorrectness.from_value(sample.scores["execution_scorer"].value)
+        score = sample.scores["execution_scorer"]
+        scored = TurnCorrectness.from_score(score.value, score.metadata)
         mine = rows.error[rows.trial == trial]
         assert mine.tolist() == (1.0 - scored.turn).tolist()
         wrong = 1.0 - scored.index  # the history shows the model's own totals
@@ -147,7 +148,8 @@ def test_logged_full_protocol_inputs_agree_with_the_self_conditioning_scorer(
     rows, _ = logged_hazard_turns(log.samples)
     assert rows.units == [0, 1, 2, 0, 1, 2]  # the instance: both rates resampled together
     for trial, sample in enumerate(log.samples):
-        shown_basis, _ = split_value(sample.scores["self_conditioning_scorer"].value)
+        score = sample.scores["self_conditioning_scorer"]
+        shown_basis, _ = split_value(score.value, score.metadata)
         assert rows.error[rows.trial == trial].tolist() == (1.0 - shown_basis).tolist()
         induced = np.array(
             [

@@ -27,6 +27,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from inspect_ai.event import ModelEvent
+from inspect_ai.log import EvalSample
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from long_horizon_execution.core import ParsedAnswer
@@ -253,3 +255,13 @@ def plant_slip(
     return PlantedSlip(
         kind=kind, total=reading.total(), working=_working(reading, conversation.layout)
     )
+
+
+def planted_slips(sample: EvalSample) -> list[str | None]:
+    """The slip each model call of a logged sample planted (None: none), in call order:
+    the truth an attribution is checked against (one call a turn, without voting)."""
+    return [
+        (event.output.metadata or {}).get(PLANTED_SLIP)
+        for event in sample.events
+        if isinstance(event, ModelEvent)
+    ]

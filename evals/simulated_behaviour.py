@@ -70,7 +70,8 @@ class SimulatedBehaviour(SlipRates):
 def simulated_behaviour(model_args: dict[str, Any]) -> SimulatedBehaviour:
     """The ``-M`` arguments checked: a bad one is refused in one line naming it and its
     value (an unknown name with the names it could be)."""
-    known = SimulatedBehaviour.model_fields
+    # the slip rates (inherited, so first in the model) are named last
+    known = sorted(SimulatedBehaviour.model_fields, key=lambda n: n in SlipRates.model_fields)
     for name, value in model_args.items():
         if name not in known:
             raise ParameterError(

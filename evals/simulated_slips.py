@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from inspect_ai.event import ModelEvent
 from inspect_ai.log import EvalSample
@@ -265,3 +266,13 @@ def planted_slips(sample: EvalSample) -> list[str | None]:
         for event in sample.events
         if isinstance(event, ModelEvent)
     ]
+
+
+def planted_attributions(
+    sample: EvalSample, scorer: str = "error_attribution"
+) -> list[tuple[str | None, dict[str, Any] | None]]:
+    """(slip planted, the attribution ``scorer`` logged, None for a right turn) for every
+    turn of a logged sample, in turn order."""
+    score = (sample.scores or {})[scorer]
+    found = {entry["turn"]: entry for entry in (score.metadata or {}).get("turns", [])}
+    return [(kind, found.get(turn)) for turn, kind in enumerate(planted_slips(sample), start=1)]

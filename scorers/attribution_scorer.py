@@ -35,6 +35,7 @@ from long_horizon_execution.scorers.metrics import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     CONFIDENCE,
+    Estimate,
     trial_weights,
 )
 
@@ -61,16 +62,31 @@ def count_matrix(values: Sequence[object]) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(COUNT_KEYS))
 
 
-def _ratio_interval(numerator: np.ndarray, denominator: np.ndarray) -> tuple[float, float]:
-    """Percentile interval of numerator / denominator over resamples whose denominator is
-    not 0 (NaN when none is)."""
+def share_estimates(
+    counts: np.ndarray,
+    failed: np.ndarray,
+    units: Sequence[object] | None = None,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[Estimate]:
+    """Each column of ``counts`` (trials, labels) as a share of the failed turns, pooled
+    over trials, with a 95% percentile interval from resampling trials (those sharing a
+    unit together); NaN where no turn failed (an interval from the resamples with any)."""
+    total = float(failed.sum())
+    weights = trial_weights(counts.shape[0], units, resamples, seed)
+    resampled = weights @ counts
+    denominator = weights @ failed
     kept = denominator > 0
-    if not kept.any():
-        return math.nan, math.nan
-    ratios = numerator[kept] / denominator[kept]
     tail = (1.0 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
-    return float(low), float(high)
+    estimates = []
+    for label in range(counts.shape[1]):
+        value = float(counts[:, label].sum() / total) if total > 0 else math.nan
+        low = high = math.nan
+        if kept.any():
+            ratios = resampled[kept, label] / denominator[kept]
+            low, high = (float(end) for end in np.percentile(ratios, [tail, 100 - tail]))
+        estimates.append(Estimate(value=value, low=low, high=high))
+    return estimates
 
 
 def attribution_shares(
@@ -83,28 +99,20 @@ def attribution_shares(
     slip's max (see the module docstring), from a :func:`count_matrix`."""
     column = {key: i for i, key in enumerate(COUNT_KEYS)}
     failed = counts[:, column["failed"]]
-    total = float(failed.sum())
-    result: dict[str, float] = {"failed_turns": total}
-    weights = trial_weights(counts.shape[0], units, resamples, seed)
-    resampled = weights @ counts
-    denominator = resampled[:, column["failed"]]
-
-    def share(numerator: np.ndarray) -> float:
-        return float(numerator.sum() / total) if total > 0 else math.nan
-
-    for category in CATEGORIES:
-        own = counts[:, column[category]]
-        low, high = _ratio_interval(resampled[:, column[category]], denominator)
+    own = [counts[:, column[category]] for category in CATEGORIES]
+    most = [counts[:, column[slip]] + counts[:, column[f"maybe_{slip}"]] for slip in SLIPS]
+    table = np.stack([*own, *most], axis=1) if counts.size else np.zeros((0, len(own) + len(most)))
+    estimates = share_estimates(table, failed, units, resamples, seed)
+    result: dict[str, float] = {"failed_turns": float(failed.sum())}
+    for category, estimate in zip(CATEGORIES, estimates, strict=False):
         result |= {
-            f"{category}_share": share(own),
-            f"{category}_share_low": low,
-            f"{category}_share_high": high,
+            f"{category}_share": estimate.value,
+            f"{category}_share_low": estimate.low,
+            f"{category}_share_high": estimate.high,
         }
-        if category in SLIPS:
-            maybe = column[f"maybe_{category}"]
-            result[f"{category}_share_max"] = share(own + counts[:, maybe])
-            upper = resampled[:, column[category]] + resampled[:, maybe]
-            result[f"{category}_share_max_high"] = _ratio_interval(upper, denominator)[1]
+    for slip, estimate in zip(SLIPS, estimates[len(CATEGORIES) :], strict=True):
+        result[f"{slip}_share_max"] = estimate.value
+        result[f"{slip}_share_max_high"] = estimate.high
     return result
 
 

@@ -20,7 +20,7 @@ from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import ParameterError
 from long_horizon_execution.evals.self_conditioning import self_conditioning
 from long_horizon_execution.evals.simulated import SimulatedExecutor
-from long_horizon_execution.evals.simulated_slips import planted_slips
+from long_horizon_execution.evals.simulated_slips import planted_attributions
 from long_horizon_execution.scorers.attribution import SLIPS
 from long_horizon_execution.scorers.attribution_sample import BREAK_SLIP, COUNT_KEYS
 
@@ -34,13 +34,7 @@ def metrics(log: Any) -> dict[str, float]:
 
 def planted_and_found(log: Any) -> list[tuple[str | None, dict[str, Any] | None]]:
     """(planted kind, the turn's attribution) for every turn of every sample."""
-    pairs = []
-    for sample in log.samples:
-        score = sample.scores["error_attribution"]
-        found = {entry["turn"]: entry for entry in score.metadata["turns"]}
-        for turn, kind in enumerate(planted_slips(sample), start=1):
-            pairs.append((kind, found.get(turn)))
-    return pairs
+    return [pair for sample in log.samples for pair in planted_attributions(sample)]
 
 
 def check_recovery(log: Any) -> Counter[str]:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 
 from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report import figures
+from long_horizon_execution.evals.report.attribution_figure import attribution_figure
+from long_horizon_execution.evals.report.attribution_rows import AttributionResult
+from long_horizon_execution.evals.report.attribution_table import write_attribution_table
 from long_horizon_execution.evals.report.conditioning_rows import RateRow, SlopeRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow, ProbeRow
 from long_horizon_execution.evals.report.horizon_rows import HorizonResult
@@ -38,6 +41,7 @@ class Report(BaseModel):
     single_turn: list[SingleTurnRow] = Field(default_factory=list)
     frontier: list[FrontierRow] = Field(default_factory=list)
     probes: list[ProbeRow] = Field(default_factory=list)
+    attribution: list[AttributionResult] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -154,6 +158,10 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
         "frontier_probes",
         "Frontier probes (95% Clopper-Pearson intervals)",
     )
+    attribution, written = write_attribution_table(report.attribution, out)
+    if attribution:
+        sections.append(attribution)
+        report.files += written
     if draw:
         drawn = [
             figures.task_accuracy_figure(
@@ -165,6 +173,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
             figures.self_conditioning_figure(report.rates, out / "self_conditioning.png"),
             figures.frontier_figure(report.frontier, out / "frontier.png"),
             figures.theory_figure(rows, out / "horizon_theory.png"),
+            attribution_figure([r.curve for r in report.attribution], out / "attribution.png"),
         ]
         for path in drawn:
             if path is not None:

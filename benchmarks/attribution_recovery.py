@@ -2,7 +2,8 @@
 rates, recovered from the replies alone.
 
 For each setting, one ``horizon`` run with every kind planted; printed side by side per
-kind: the rate asked for (per reply), the share of failed turns it really took (planted),
+kind: the rate asked for and the rate got (per reply: a stale slip cannot be made at the
+first turn), the share of failed turns it took (planted),
 the share attribution gives it with its 95% bootstrap interval, its share were every
 ambiguous turn it is a candidate for counted as it (max, with the interval's upper end),
 whether the planted share lies within [share low, max high], and how its planted turns were
@@ -55,8 +56,10 @@ def report(log: Any, args: argparse.Namespace, cot: bool) -> bool:
     named: Counter[tuple[str, str]] = Counter()
     resolved: Counter[str] = Counter()
     unplanted_failures = 0
+    replies = 0
     for sample in log.samples:
         for kind, found in planted_attributions(sample):
+            replies += 1
             if found is None:
                 continue
             if kind is None:
@@ -70,9 +73,8 @@ def report(log: Any, args: argparse.Namespace, cot: bool) -> bool:
             named[(kind, verdict)] += 1
             resolved[found.get("resolved", category)] += 1
     failed = sum(planted.values()) + unplanted_failures
-    header = (
-        f"{'kind':<12}{'asked':>7}{'planted':>9}  {'recovered [95% CI]':<22}{'max [.., high]':<18}"
-    )
+    header = f"{'kind':<12}{'asked':>7}{'got':>7}{'planted':>9}  "
+    header += f"{'recovered [95% CI]':<22}{'max [.., high]':<18}"
     header += f"{'within':<8}{'self/ambig/wrong':<18}"
     print(header + ("resolved (working)" if cot else ""))
     all_within = True
@@ -87,16 +89,18 @@ def report(log: Any, args: argparse.Namespace, cot: bool) -> bool:
         within = low <= share <= top_high
         all_within &= within
         counts = "/".join(str(named[(kind, v)]) for v in ("self", "ambiguous", "wrong"))
-        line = f"{kind:<12}{asked:>7.3f}{share:>9.3f}  {f'{value:.3f} [{low:.3f}, {high:.3f}]':<22}"
+        line = f"{kind:<12}{asked:>7.3f}{planted[kind] / replies:>7.3f}{share:>9.3f}  "
+        line += f"{f'{value:.3f} [{low:.3f}, {high:.3f}]':<22}"
         line += f"{f'{top:.3f} [.., {top_high:.3f}]':<18}{'yes' if within else 'NO':<8}{counts:<18}"
         if cot:
             line += f"{resolved[kind] / failed:.3f}" if failed else "-"
         print(line)
-    print(
-        f"{'ambiguous':<12}{'':>7}{'':>9}  {values['ambiguous_share']:.3f} "
-        f"[{values['ambiguous_share_low']:.3f}, {values['ambiguous_share_high']:.3f}]"
-        + (f"{'':<39}{resolved['ambiguous'] / failed:.3f}" if cot and failed else "")
+    ambiguous = (
+        f"{values['ambiguous_share']:.3f} [{values['ambiguous_share_low']:.3f}, "
+        f"{values['ambiguous_share_high']:.3f}]"
     )
+    line = f"{'ambiguous':<12}{'':>23}  {ambiguous:<22}"
+    print(line + (f"{'':<44}{resolved['ambiguous'] / failed:.3f}" if cot and failed else ""))
     print(f"failed turns {failed}, of them without a planted slip {unplanted_failures}")
     return all_within and unplanted_failures == 0 and not any(v == "wrong" for _, v in named)
 

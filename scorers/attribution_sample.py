@@ -50,14 +50,20 @@ class TurnAttribution(TurnVerdict):
 
 
 def resolve(verdict: TurnVerdict, working: WorkingReading) -> Category:
-    """The category once the working is read: an ambiguous turn whose first broken step
-    shows one of its candidates is that one; an ``other`` turn whose working failed one
-    check only, and that check shows a slip, is that slip (e.g. it continued from a total
-    it wrote in its own reply, which no rule knows); any other turn keeps its category."""
+    """The category once the working is read. Working that failed one check only, a check
+    that shows a slip, names that slip, whatever the answer suggested: the working is
+    direct evidence, a rule on the answer a match that can be chance (an increment equal
+    to some key's value after an addition slip), and it names slips no rule knows (a
+    total the model wrote in its own reply and continued from). Otherwise an ambiguous
+    turn whose first broken step shows one of its candidates is that one, and any other
+    turn (a format slip, working with several breaks, unreadable working) keeps its
+    category."""
     first = BREAK_SLIP.get(working.broke) if working.broke else None
-    if verdict.category == "ambiguous" and first in verdict.candidates:
+    if verdict.category == "format" or first is None:
+        return verdict.category
+    if len(working.failed) == 1:
         return first
-    if verdict.category == "other" and len(working.failed) == 1 and first is not None:
+    if verdict.category == "ambiguous" and first in verdict.candidates:
         return first
     return verdict.category
 

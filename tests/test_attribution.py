@@ -212,6 +212,13 @@ def test_the_working_resolves_an_ambiguous_turn_and_names_an_unexplained_one() -
     assert resolve(other, start) == "stale"
     both = read_working("alpha is 45, so 650 + 45 = 662.", WORDS, ["alpha"], 100, 662)
     assert resolve(other, both) == "other"  # more than one check failed: left alone
+    # an increment equal to another key's value by chance, after an addition slip
+    chance = verdict(130)
+    assert chance is not None and chance.category == "lookup"  # 30 is delta's value
+    wrong_sum = read_working("alpha is 12, so 100 + 12 = 130.", WORDS, ["alpha"], 100, 130)
+    assert resolve(chance, wrong_sum) == "arithmetic"
+    unreadable = read_working("<answer>130</answer>", WORDS, ["alpha"], 100, 130)
+    assert resolve(chance, unreadable) == "lookup"
 
 
 def test_a_cot_sample_carries_its_working_and_resolved_category() -> None:

@@ -47,6 +47,8 @@ class AttributionTrial(BaseModel):
 class AttributionRow(BaseModel):
     """One category's share of a run's failed turns, on one basis."""
 
+    task: str
+    """The experiment: ``horizon`` or ``self_conditioning``."""
     model: str
     mode: str
     k: int
@@ -190,6 +192,7 @@ def attribution_result(header: LogHeader, trials: Sequence[AttributionTrial]) ->
     units = [trial.id for trial in trials]
     failed = np.array([float(len(trial.turns)) for trial in trials])
     template = AttributionRow(
+        task=header.experiment or header.task,
         model=model_label(header),
         mode=mode,
         k=int(header.argument("k", 1)),
@@ -226,5 +229,7 @@ def attribution_result(header: LogHeader, trials: Sequence[AttributionTrial]) ->
             if label in upper:
                 update |= {"share_max": upper[label].value, "share_max_high": upper[label].high}
             rows.append(template.model_copy(update=update))
-    label = setting_label(template.model, mode, template.k, template.variant)
+    label = f"{template.task} · " + setting_label(
+        template.model, mode, template.k, template.variant
+    )
     return AttributionResult(rows=rows, curve=attribution_curve(trials, label))

@@ -38,6 +38,7 @@ NOTE = (
 class AttributionLine(BaseModel):
     """One run and basis, its shares rendered per category."""
 
+    task: str
     model: str
     mode: str
     k: int
@@ -62,6 +63,7 @@ def attribution_lines(results: Sequence[AttributionResult]) -> list[AttributionL
             line = lines.setdefault(
                 (row.log, row.basis),
                 AttributionLine(
+                    task=row.task,
                     model=row.model,
                     mode=row.mode,
                     k=row.k,
@@ -88,6 +90,7 @@ def write_attribution_table(
     write_csv([row for result in results for row in result.rows], out / "attribution.csv")
     labels = list(dict.fromkeys([*CATEGORIES, *WORKING_LABELS]))
     columns = [
+        column("task"),
         column("model"),
         column("mode"),
         column("K", "k"),

@@ -157,7 +157,9 @@ def _collect(report: Report, selected: Sequence[LogHeader], reader: _Reader) -> 
     report.single_turn.sort(key=lambda r: (r.model, r.mode, r.steps, r.k, r.variant, r.run))
     report.frontier.sort(key=lambda r: (r.model, r.mode, r.variant))
     report.probes.sort(key=lambda r: (r.model, r.mode, r.k))
-    report.attribution.sort(key=lambda r: [(x.model, x.mode, x.k, x.variant) for x in r.rows[:1]])
+    report.attribution.sort(
+        key=lambda r: [(x.task, x.model, x.mode, x.k, x.variant, x.run) for x in r.rows[:1]]
+    )
 
 
 def _add(
@@ -215,7 +217,7 @@ def _tell_apart(report: Report) -> None:
     mark(report.slopes, conditioning)
     mark(report.single_turn, lambda r: (r.model, r.mode, r.steps, r.k, r.variant))
     attribution = [row for result in report.attribution for row in result.rows]
-    mark(attribution, lambda r: (r.model, r.mode, r.k, r.variant))
+    mark(attribution, lambda r: (r.task, r.model, r.mode, r.k, r.variant))
     for attributed in report.attribution:
         if attributed.rows and attributed.rows[0].run:
             attributed.curve.label += f" · {attributed.rows[0].run}"

@@ -27,7 +27,8 @@ COLOURS = {
 
 def attribution_figure(curves: Sequence[AttributionCurve], path: Path) -> Path | None:
     """Stacked bars: the shares of the failed turns per category at each turn (bins of
-    turns for long runs); a turn where none failed is left blank. Runs with fewer than two
+    turns for long runs; in cot mode the categories once the working is read); a turn
+    where none failed is left blank. Runs with fewer than two
     turns holding failures (a self-conditioning target turn) are left out: their shares
     are in the table."""
     drawn = [curve for curve in curves if sum(1 for f in curve.failed if f) >= 2]

@@ -165,16 +165,17 @@ def _maybe_table(trials: Sequence[AttributionTrial]) -> np.ndarray:
 
 
 def attribution_curve(trials: Sequence[AttributionTrial], label: str) -> AttributionCurve:
-    """Category shares of the failed turns in bins of turns (answer basis)."""
+    """Category shares of the failed turns in bins of turns, on the ``resolved`` basis
+    (the answer's categories, or in cot mode those once the working is read)."""
     planned = max([t.planned for t in trials] + [e["turn"] for t in trials for e in t.turns] + [1])
     bins = min(planned, _MAX_BINS)
     edges = np.linspace(0.5, planned + 0.5, bins + 1)
     counts = np.zeros((bins, len(CATEGORIES)))
-    column = {category: i for i, category in enumerate(CATEGORIES)}
+    column: dict[str, int] = {category: i for i, category in enumerate(CATEGORIES)}
     for trial in trials:
         for entry in trial.turns:
             where = min(int(np.searchsorted(edges, entry["turn"]) - 1), bins - 1)
-            counts[where, column[entry["category"]]] += 1
+            counts[where, column[_labels(entry, "resolved")]] += 1
     failed = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / failed[:, None]
@@ -232,4 +233,6 @@ def attribution_result(header: LogHeader, trials: Sequence[AttributionTrial]) ->
     label = f"{template.task} · " + setting_label(
         template.model, mode, template.k, template.variant
     )
+    if mode == "cot":
+        label += " · working read"
     return AttributionResult(rows=rows, curve=attribution_curve(trials, label))

@@ -81,9 +81,9 @@ def report(log: Any, args: argparse.Namespace, cot: bool) -> bool:
     for kind in KINDS:
         asked = args.format_error if kind == "format" else args.rate
         share = planted[kind] / failed if failed else float("nan")
-        value, low, high = (values[f"{kind}_share{end}"] for end in ("", "_low", "_high"))
+        value, low, high = (values[f"{kind}{end}"] for end in ("", "_low", "_high"))
         if kind in SLIPS:
-            top, top_high = values[f"{kind}_share_max"], values[f"{kind}_share_max_high"]
+            top, top_high = values[f"{kind}_max"], values[f"{kind}_max_high"]
         else:
             top, top_high = value, high
         within = low <= share <= top_high
@@ -96,8 +96,7 @@ def report(log: Any, args: argparse.Namespace, cot: bool) -> bool:
             line += f"{resolved[kind] / failed:.3f}" if failed else "-"
         print(line)
     ambiguous = (
-        f"{values['ambiguous_share']:.3f} [{values['ambiguous_share_low']:.3f}, "
-        f"{values['ambiguous_share_high']:.3f}]"
+        f"{values['ambiguous']:.3f} [{values['ambiguous_low']:.3f}, {values['ambiguous_high']:.3f}]"
     )
     line = f"{'ambiguous':<12}{'':>23}  {ambiguous:<22}"
     print(line + (f"{'':<44}{resolved['ambiguous'] / failed:.3f}" if cot and failed else ""))

@@ -3,6 +3,7 @@ can make."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from typing import Annotated, Any
@@ -94,6 +95,10 @@ class SearchConfig(BaseModel):
         """The primary threshold, then each further one once."""
         return list(dict.fromkeys([self.threshold, *self.also]))
 
+    def search_id(self) -> str:
+        """A short name of the search's settings (see :func:`search_tags`)."""
+        return hashlib.sha256(self.signature().encode()).hexdigest()[:10]
+
     def signature(self) -> str:
         """What a logged probe must match to be reused. The layout and the parsing rule
         always count, at their defaults when not given, so probes logged before they
@@ -105,6 +110,17 @@ class SearchConfig(BaseModel):
             sort_keys=True,
             default=str,
         )
+
+
+SEARCH_TAG_PREFIX = "frontier-search-"
+
+
+def search_tags(config: SearchConfig, role: str) -> list[str]:
+    """The tags of a search's logs: the search (the same settings give the same tag, so a
+    resumed search keeps it) and the log's role (``probe`` or ``grid``), so ``inspect
+    view`` and ``evals_df`` can gather one search's 7 to 10 logs. The viewer lists tags in
+    alphabetical order in a narrow column: the search's sorts first."""
+    return [f"{SEARCH_TAG_PREFIX}{config.search_id()}", role]
 
 
 def eval_bound(config: SearchConfig) -> int:

@@ -170,6 +170,8 @@ class FrontierReport(BaseModel):
     evals_run: int
     eval_bound: int = 0
     """The most evals this search could have run (:func:`eval_bound`)."""
+    search_tag: str = ""
+    """The tag every log of this search carries (see ``frontier_config.search_tags``)."""
 
 
 class SearchStopped(Exception):

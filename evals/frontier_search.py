@@ -21,7 +21,7 @@ from long_horizon_execution.evals.frontier import (
     frontier,
 )
 from long_horizon_execution.evals.frontier_checks import check_search
-from long_horizon_execution.evals.frontier_config import SearchConfig, eval_bound
+from long_horizon_execution.evals.frontier_config import SearchConfig, eval_bound, search_tags
 from long_horizon_execution.evals.frontier_results import (
     FrontierReport,
     Probe,
@@ -102,7 +102,7 @@ class FrontierSearch:
             position = _position(sample, first, count)
             if sample.error is None and sample.scores and position is not None:
                 score = next(iter(sample.scores.values()))
-                probe.outcomes[position] = whole_correct(score.value)
+                probe.outcomes[position] = whole_correct(score.value, score.metadata)
         spent = log_tokens(log)
         probe.tokens = probe.tokens + spent
         probe.logs.append(log.location)
@@ -122,7 +122,7 @@ class FrontierSearch:
                 model_args=config.model_args,
                 log_dir=config.log_dir,
                 metadata={_METADATA_KEY: {"signature": config.signature()}},
-                **self._eval_options(),
+                **self._eval_options("probe"),
             )
         except PrerequisiteError as error:
             raise SearchStopped(f"{where}: {first_line(error)}") from None
@@ -135,12 +135,17 @@ class FrontierSearch:
             raise SearchStopped(f"{where} failed: {eval_error(log)}")
         self._add(log, new=True)
 
-    def _eval_options(self) -> dict[str, Any]:
+    def _eval_options(self, role: str) -> dict[str, Any]:
+        """Options of one of the search's evals (a ``probe`` or the ``grid``): the user's,
+        with the search's tags added to any the user gave."""
         options: dict[str, Any] = {"display": "none"}
         for name in ("max_connections", "max_retries", "timeout"):
             if getattr(self.config, name) is not None:
                 options[name] = getattr(self.config, name)
-        return options | self.config.eval_args
+        options |= self.config.eval_args
+        given = options.get("tags") or []
+        options["tags"] = [*search_tags(self.config, role), *given]
+        return options
 
     def run_batch(self, k: int, first: int, count: int, label: str = "") -> None:
         """One eval of instances ``first`` .. ``first + count - 1`` at k, announced on
@@ -221,14 +226,16 @@ class FrontierSearch:
             model=config.model,
             model_args=config.model_args,
             log_dir=config.log_dir,
-            **self._eval_options(),
+            **self._eval_options("grid"),
         )[0]
         probes = {k: Probe(k=k) for k in ks}
         for sample in log.samples or []:
             k = int(str(sample.id).partition(":")[0])
             if sample.error is None and sample.scores and sample.metadata:
                 score = next(iter(sample.scores.values()))
-                probes[k].outcomes[sample.metadata[_POSITION]] = whole_correct(score.value)
+                probes[k].outcomes[sample.metadata[_POSITION]] = whole_correct(
+                    score.value, score.metadata
+                )
         self.grid_tokens = log_tokens(log)
         return list(probes.values())
 
@@ -300,6 +307,7 @@ class FrontierSearch:
         for probe in self.probes.values():
             total = total + probe.tokens
         return FrontierReport(
+            search_tag=search_tags(self.config, "probe")[0],
             model=self.config.model,
             granularity=self.config.granularity,
             samples=self.config.samples,

@@ -17,12 +17,14 @@ from long_horizon_execution.evals.params import HorizonParams, validate_params
 from long_horizon_execution.evals.prompts import system_prompt, turn_reminder
 from long_horizon_execution.evals.samples import execution_dataset
 from long_horizon_execution.evals.task_common import (
+    HEADLINE_METRIC,
     TASK_VERSION,
     build_data,
     elicitation,
     generate_config,
     reply_parser,
 )
+from long_horizon_execution.evals.turn_notes import total_note
 from long_horizon_execution.scorers.attribution_scorer import error_attribution
 from long_horizon_execution.scorers.execution import execution_scorer
 from long_horizon_execution.solvers.history import history_policy
@@ -48,6 +50,7 @@ def turn_loop(params: HorizonParams) -> Solver:
             # A turn no vote answered is the model's failure to answer, measured like any
             # other: recorded and scored, not an error.
             unanswered="count",
+            note=total_note,
         )
     else:
         loop = multi_turn(
@@ -55,6 +58,7 @@ def turn_loop(params: HorizonParams) -> Solver:
             mode=params.mode,
             replay_reasoning=params.replay_reasoning,
             parser=reply_parser(params),
+            note=total_note,
         )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
@@ -115,6 +119,7 @@ def horizon(
         dataset=execution_dataset(data, params.k, system, name="long_horizon_execution"),
         solver=elicit(turn_loop(params), elicitation(params)),
         scorer=[execution_scorer(), error_attribution(data.dictionary, params.mode)],
+        headline_metric=HEADLINE_METRIC,
         config=generate_config(params),
         version=TASK_VERSION,
         metadata={

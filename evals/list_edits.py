@@ -25,6 +25,7 @@ from long_horizon_execution.evals.list_family import (
     read_list_answer,
 )
 from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.task_common import HEADLINE_METRIC
 from long_horizon_execution.scorers import execution_scorer
 from long_horizon_execution.solvers import (
     history_policy,
@@ -120,6 +121,7 @@ def _list_task(
         dataset=list_dataset(plan, mode),
         solver=list_loop(mode, votes, window, error_rate, seed),
         scorer=execution_scorer(judge=list_judge),
+        headline_metric=HEADLINE_METRIC,
         metadata={
             "family": FAMILY,
             "k": k,
@@ -127,5 +129,5 @@ def _list_task(
             "mode": mode,
             "suite_version": SUITE_VERSION,
         },
-        version="1-A",
+        version="2-A",
     )

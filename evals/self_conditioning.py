@@ -48,6 +48,7 @@ from long_horizon_execution.evals.task_common import (
     generate_config,
     reply_parser,
 )
+from long_horizon_execution.evals.turn_notes import shown_note
 from long_horizon_execution.scorers.attribution_scorer import error_attribution
 from long_horizon_execution.scorers.self_conditioning import self_conditioning_scorer
 from long_horizon_execution.solvers.history import history_policy
@@ -190,6 +191,7 @@ def self_conditioning_solver(
         mode=params.mode,
         replay_reasoning=params.replay_reasoning,
         parser=reply_parser(params),
+        note=shown_note(reply_parser(params)),
     )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 

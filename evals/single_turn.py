@@ -29,6 +29,7 @@ from long_horizon_execution.evals.params import (
 from long_horizon_execution.evals.prompts import single_turn_prompt
 from long_horizon_execution.evals.samples import split_turns, turn_totals
 from long_horizon_execution.evals.task_common import (
+    HEADLINE_METRIC,
     PAPER_REASONING_TOKENS,
     PAPER_TEMPERATURE,
     PAPER_TOP_P,
@@ -137,6 +138,7 @@ def single_turn_task(params: SingleTurnParams, name: str, task: str = "single_tu
         dataset=MemoryDataset(samples, name=name),
         solver=elicit(single_reply(), elicitation),
         scorer=single_turn_scorer(parsing=params.parsing, mode=params.mode),
+        headline_metric=HEADLINE_METRIC,
         config=config,
         version=TASK_VERSION,
         metadata={

@@ -7,6 +7,7 @@ eval FILE`` runs every task in FILE) and no task file imports another for these.
 
 from __future__ import annotations
 
+from inspect_ai.log import HeadlineMetric
 from inspect_ai.model import GenerateConfig
 
 from long_horizon_execution.core import AnswerParser, answer_parser
@@ -34,7 +35,13 @@ PAPER_REASONING_TOKENS = 32_000
 sent it to OpenRouter as ``reasoning.max_tokens``."""
 PAPER_MULTI_TURN_EFFORT: ReasoningEffort = "high"
 """What the authors' multi-turn requests sent OpenRouter instead: ``reasoning.effort``."""
-TASK_VERSION = "2-A"
+TASK_VERSION = "3-A"
+"""Bumped in its number whenever scores change meaning or shape (a report skips logs of a
+newer number), in its letter for changes that leave them comparable. 3: a score's value is
+named numbers, its per-turn correctness moved to its metadata."""
+
+HEADLINE_METRIC = HeadlineMetric(metric="horizon_50")
+"""The number the run list shows for a multi-turn run: H_0.5, the paper's headline."""
 
 
 def reply_parser(params: CommonParams) -> AnswerParser:

@@ -6,9 +6,10 @@ share of the failed turns with a bootstrap interval.
 ``maybe_<slip>``: ambiguous turns that slip is a candidate for). ``Score.metadata`` holds
 every failed turn's attribution (``turns``), in turn order.
 
-A category's share is its failed turns over all failed turns, pooled over samples; its
-interval resamples samples (every epoch of an instance together), as the horizon intervals
-do. For a slip, ``_max`` is the share it would have if every ambiguous turn it is a
+A category's share (the metric named after it: ``lookup``, ``lookup_low``, ``lookup_high``)
+is its failed turns over all failed turns, pooled over samples; its interval resamples
+samples (every epoch of an instance together), as the horizon intervals do. For a slip,
+``_max`` is the share it would have if every ambiguous turn it is a
 candidate for were one: the true share of a slip the rules always recognise lies between
 the share and the max.
 """
@@ -46,9 +47,9 @@ def share_names() -> list[str]:
     """Every metric :func:`attribution_metrics` reports."""
     names = ["failed_turns"]
     for category in CATEGORIES:
-        names += [f"{category}_share", f"{category}_share_low", f"{category}_share_high"]
+        names += [category, f"{category}_low", f"{category}_high"]
         if category in SLIPS:
-            names += [f"{category}_share_max", f"{category}_share_max_high"]
+            names += [f"{category}_max", f"{category}_max_high"]
     return names
 
 
@@ -106,13 +107,13 @@ def attribution_shares(
     result: dict[str, float] = {"failed_turns": float(failed.sum())}
     for category, estimate in zip(CATEGORIES, estimates, strict=False):
         result |= {
-            f"{category}_share": estimate.value,
-            f"{category}_share_low": estimate.low,
-            f"{category}_share_high": estimate.high,
+            category: estimate.value,
+            f"{category}_low": estimate.low,
+            f"{category}_high": estimate.high,
         }
     for slip, estimate in zip(SLIPS, estimates[len(CATEGORIES) :], strict=True):
-        result[f"{slip}_share_max"] = estimate.value
-        result[f"{slip}_share_max_high"] = estimate.high
+        result[f"{slip}_max"] = estimate.value
+        result[f"{slip}_max_high"] = estimate.high
     return result
 
 

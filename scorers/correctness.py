@@ -14,12 +14,17 @@ enough that no sum can overflow, exact Python-int arithmetic otherwise, same res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from long_horizon_execution.core import ParsedAnswer
+
+PER_TURN = "per_turn"
+"""``Score.metadata`` key of a sample's per-turn correctness (see
+:meth:`TurnCorrectness.as_metadata`)."""
 
 INT64_SAFE = 2**61
 """Largest magnitude of a total or an output on the int64 path. The widest sum computed is
@@ -40,10 +45,18 @@ class TurnCorrectness(BaseModel):
         return int(np.count_nonzero(~np.isnan(self.index)))
 
     def as_value(self) -> list[float]:
-        """The flat list kept in ``Score.value`` (index, then task, then turn), which
-        Inspect reduces position by position across epochs."""
+        """The flat list (index, then task, then turn) that logs before suite 0.3 kept in
+        ``Score.value``; :meth:`from_value` still reads it."""
         values: list[float] = np.concatenate([self.index, self.task, self.turn]).tolist()
         return values
+
+    def as_metadata(self) -> dict[str, list[float]]:
+        """The three per-turn lists, as kept in ``Score.metadata[PER_TURN]``."""
+        return {
+            "index": self.index.tolist(),
+            "task": self.task.tolist(),
+            "turn": self.turn.tolist(),
+        }
 
     @classmethod
     def from_value(cls, value: object) -> TurnCorrectness:
@@ -54,6 +67,24 @@ class TurnCorrectness(BaseModel):
             raise ValueError(f"a correctness value has 3 x turns entries, got {flat.size}")
         index, task, turn = flat.reshape(3, -1)
         return cls(index=index, task=task, turn=turn)
+
+    @classmethod
+    def from_score(cls, value: object, metadata: Mapping[str, Any] | None) -> TurnCorrectness:
+        """From a score as logged: the per-turn lists in its metadata, or, in logs written
+        before they moved there, the flat list in its value."""
+        per_turn = (metadata or {}).get(PER_TURN)
+        if per_turn is None:
+            return cls.from_value(value)
+        if not isinstance(per_turn, Mapping) or set(per_turn) != {"index", "task", "turn"}:
+            raise ValueError(f"{PER_TURN} holds index, task and turn lists, got {per_turn!r}")
+        arrays = {name: np.asarray(per_turn[name], dtype=np.float64) for name in per_turn}
+        if len({array.shape for array in arrays.values()}) != 1:
+            raise ValueError(f"{PER_TURN} lists differ in length")
+        return cls(**arrays)
+
+    def flat(self) -> np.ndarray:
+        """The three arrays end to end (index, task, turn), as the report keeps them."""
+        return np.concatenate([self.index, self.task, self.turn])
 
 
 def _int64_or_none(values: Sequence[int]) -> np.ndarray | None:

@@ -1,9 +1,11 @@
 """The Inspect scorer and metrics for multi-turn execution.
 
-``Score.value`` is the flat per-turn list (index, task, turn correctness; NaN where a turn
-was never reached). ``Score.metadata`` carries K and the total steps, which the metrics
-need to count horizons in steps, and the sample's input tokens with the share served from
-the provider's prompt cache.
+``Score.value`` is a few named numbers a reader can take in at a glance (see
+:func:`sample_values`); ``Score.metadata`` carries the per-turn correctness (index, task,
+turn; NaN where a turn was never reached) under ``per_turn``, K and the total steps, which
+the metrics need to count horizons in steps, and the sample's input tokens with the share
+served from the provider's prompt cache. Logs written before suite 0.3 kept the per-turn
+lists end to end in ``Score.value``; everything that reads scores takes both.
 
 The metrics read every epoch's score, unreduced: each epoch is an independent trial of its
 instance (averaging epochs turn by turn would let one epoch's success hide another's
@@ -21,7 +23,11 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import store_as
 
 from long_horizon_execution.core import TurnLog, TurnRecord
-from long_horizon_execution.scorers.correctness import TurnCorrectness, turn_correctness
+from long_horizon_execution.scorers.correctness import (
+    PER_TURN,
+    TurnCorrectness,
+    turn_correctness,
+)
 from long_horizon_execution.scorers.metrics import horizon_estimates
 from long_horizon_execution.scorers.survival import (
     cumulative_steps,
@@ -43,18 +49,40 @@ def threshold_label(threshold: float) -> str:
 
 
 def metric_names(thresholds: Sequence[float] = THRESHOLDS) -> list[str]:
-    names = ["turn_accuracy", "turn1_accuracy", "task_accuracy", "known_steps"]
-    names += ["full_correct", "p_step", "observed_turns", "planned_turns", "cached_input_share"]
-    for threshold in thresholds:
-        label = threshold_label(threshold)
-        names += [
-            f"horizon_{label}",
-            f"horizon_{label}_low",
-            f"horizon_{label}_high",
-            f"horizon_{label}_censored",
-            f"theory_horizon_{label}",
-        ]
+    """The metrics in the order the viewer shows them: the horizons first (the headline and
+    what fits in the task header), then accuracies, then intervals and bookkeeping."""
+    labels = [threshold_label(threshold) for threshold in thresholds]
+    names = [f"horizon_{label}" for label in labels]
+    names += ["turn_accuracy", "task_accuracy", "p_step", "turn1_accuracy", "full_correct"]
+    for label in labels:
+        names += [f"horizon_{label}_low", f"horizon_{label}_high"]
+    names += [f"theory_horizon_{label}" for label in labels]
+    names += [f"horizon_{label}_censored" for label in labels]
+    names += ["known_steps", "observed_turns", "planned_turns", "cached_input_share"]
     return names
+
+
+SAMPLE_VALUES = ("steps_right", "first_wrong_turn", "turn_accuracy", "turns_answered")
+"""The named numbers of one sample's ``Score.value`` (see :func:`sample_values`)."""
+
+
+def sample_values(
+    correctness: TurnCorrectness, k: int, total_steps: int | None
+) -> dict[str, float]:
+    """One sample at a glance: the steps it stayed entirely right (up to its first wrong
+    total, or all it answered), the turn of that first wrong total (NaN: none), its share
+    of right turns (NaN: none answered) and how many turns it answered."""
+    observed = correctness.observed_turns
+    failures = np.flatnonzero(correctness.task[:observed] == 0.0)
+    right_turns = int(failures[0]) if failures.size else observed
+    steps = cumulative_steps(len(correctness.task), k, total_steps)
+    return {
+        "steps_right": float(steps_at(steps, np.array([right_turns]))[0]),
+        "first_wrong_turn": float(failures[0] + 1) if failures.size else math.nan,
+        # Rounded for the viewer's narrow columns; the exact share is in the per-turn lists.
+        "turn_accuracy": round(float(np.nanmean(correctness.turn)), 4) if observed else math.nan,
+        "turns_answered": float(observed),
+    }
 
 
 def input_token_counts(records: Sequence[TurnRecord]) -> tuple[float, float]:
@@ -110,7 +138,10 @@ class ExecutionMatrices:
     ) -> ExecutionMatrices:
         """From score values and score metadata, one per trial, with each trial's instance
         (the report reads them from logs without rebuilding ``Score`` objects)."""
-        rows = [TurnCorrectness.from_value(value) for value in values]
+        rows = [
+            TurnCorrectness.from_score(value, meta)
+            for value, meta in zip(values, metadata, strict=True)
+        ]
         first = metadata[0] if metadata else {}
         k = first.get("k", 1)
         total_steps = first.get("total_steps")
@@ -157,15 +188,15 @@ def summarise(
     last_task = matrices.task[:, -1] if matrices.task.shape[1] else np.zeros(0)
     known = last_known_turn(curve)
     p_step = step_accuracy_from_turns(turn_accuracy, matrices.k)
-    result = {
+    measured = {
         "turn_accuracy": turn_accuracy,
-        "turn1_accuracy": float(first_turn),
         "task_accuracy": float(curve[-1]) if curve.size else math.nan,
-        "known_steps": float(steps_at(matrices.steps, np.array([known + 1]))[0]),
+        "p_step": p_step,
+        "turn1_accuracy": float(first_turn),
         "full_correct": float(np.mean(np.nan_to_num(last_task, nan=0.0)))
         if last_task.size
         else math.nan,
-        "p_step": p_step,
+        "known_steps": float(steps_at(matrices.steps, np.array([known + 1]))[0]),
         "observed_turns": float(np.count_nonzero(~np.isnan(matrices.index))),
         "planned_turns": float(matrices.planned_turns),
         "cached_input_share": matrices.cached_input_share(),
@@ -175,13 +206,14 @@ def summarise(
     )
     for threshold, estimate in zip(thresholds, estimates, strict=True):
         label = threshold_label(threshold)
-        result |= {
+        measured |= {
             f"horizon_{label}": estimate.value,
             f"horizon_{label}_low": estimate.low,
             f"horizon_{label}_high": estimate.high,
             f"horizon_{label}_censored": float(estimate.censored),
             f"theory_horizon_{label}": theoretical_grid_horizon(p_step, threshold, matrices.k),
         }
+    result = {name: measured[name] for name in metric_names(thresholds)}
     return result
 
 
@@ -200,15 +232,44 @@ def execution_metrics() -> Metric:
     return compute
 
 
-def _explain(correctness: TurnCorrectness, ended: str | None) -> str:
-    observed = correctness.observed_turns
+STRIP_TURNS = 200
+"""Turns drawn in a sample's explanation; longer runs end with a note."""
+
+TURN_MARKS = {"right": "✓", "carried": "○", "wrong": "✗", "unobserved": "·"}
+
+
+def turn_strip(correctness: TurnCorrectness, limit: int = STRIP_TURNS) -> str:
+    """One mark per turn, ten to a line numbered by their first turn: right (total and
+    turn right), carried (this turn right, but the total wrong from an earlier slip),
+    wrong (this turn's own error) or unobserved."""
+    marks = []
+    for index, turn in zip(correctness.index[:limit], correctness.turn[:limit], strict=True):
+        if np.isnan(turn):
+            marks.append(TURN_MARKS["unobserved"])
+        elif turn != 1.0:
+            marks.append(TURN_MARKS["wrong"])
+        else:
+            marks.append(TURN_MARKS["right" if index == 1.0 else "carried"])
+    lines = [
+        f"{start + 1:>4}  {' '.join(marks[start : start + 10])}"
+        for start in range(0, len(marks), 10)
+    ]
+    if len(correctness.turn) > limit:
+        lines.append(f"... {len(correctness.turn) - limit} more turns in the metadata")
+    return "\n".join(lines)
+
+
+def _explain(correctness: TurnCorrectness, values: dict[str, float], ended: str | None) -> str:
+    """Markdown: the sample in a sentence, then its turns as a strip of marks."""
     planned = len(correctness.task)
-    failures = np.flatnonzero(correctness.task[:observed] == 0)
-    first = f"first wrong total at turn {failures[0] + 1}" if failures.size else "no wrong total"
-    turn_acc = float(np.nanmean(correctness.turn)) if observed else math.nan
+    first = values["first_wrong_turn"]
+    where = "no wrong total" if math.isnan(first) else f"first wrong total at turn {first:.0f}"
+    legend = ", ".join(f"{mark} {name}" for name, mark in TURN_MARKS.items())
     return (
-        f"{observed}/{planned} turns answered, {first}, turn accuracy {turn_acc:.3f}, "
-        f"ended: {ended or 'not run'}"
+        f"**{values['steps_right']:.0f} steps entirely right**; {where}; "
+        f"{values['turns_answered']:.0f}/{planned} turns answered, turn accuracy "
+        f"{values['turn_accuracy']:.3f}; ended: {ended or 'not run'}.\n\n"
+        f"Turns ({legend}):\n\n```\n{turn_strip(correctness)}\n```"
     )
 
 
@@ -239,17 +300,21 @@ def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Sc
         keys_per_turn = k if k is not None else int(state.metadata.get("k", 1))
         last = log.turns[-1].answer if log.turns else None
         input_tokens, cached_input_tokens = input_token_counts(log.turns)
+        steps = state.metadata.get("steps")
+        total_steps = int(steps) if isinstance(steps, int | float) else None
+        values = sample_values(correctness, keys_per_turn, total_steps)
         return Score(
-            value=correctness.as_value(),
+            value=values,
             answer=None if last is None else str(last.answer if last.answered else last.status),
-            explanation=_explain(correctness, log.ended),
+            explanation=_explain(correctness, values, log.ended),
             metadata={
                 "k": keys_per_turn,
-                "total_steps": state.metadata.get("steps"),
+                "total_steps": total_steps,
                 "ended": log.ended,
                 "observed_turns": correctness.observed_turns,
                 "input_tokens": input_tokens,
                 "cached_input_tokens": cached_input_tokens,
+                PER_TURN: correctness.as_metadata(),
             },
         )
 

@@ -5,19 +5,22 @@ A reply at turn t is judged two ways:
 - ``shown``: it equals the last integer the history showed before t (0 if none) plus the
   true sum of turn t's keys, i.e. the model did this turn right given what it was shown;
 - ``true``: it equals the true running total.
-``Score.value`` is the flat list (shown per turn, then true per turn; NaN where a turn was
-not generated), reduced position by position across epochs. The target turn is the last.
-Metrics group by the sample metadata ``rate``: the target turn's accuracy per rate with a
-bootstrap interval, and the slope of accuracy against rate with an interval that resamples
-instances (every rate of an instance together).
+``Score.value`` names the sample's outcome (:data:`CONDITIONING_VALUES`: the target turn
+on both bases, the mean over generated turns on both), reduced key by key across epochs;
+``Score.metadata[PER_TURN]`` keeps the per-turn lists (``shown``, ``true``; NaN where a
+turn was not generated). Logs before suite 0.3 kept the two lists end to end in the value;
+every reader takes both. The target turn is the last. Metrics group by the sample metadata
+``rate``: the target turn's accuracy per rate with a bootstrap interval (``shown_25`` is
+the shown basis at rate 0.25), and the slope of accuracy against rate with an interval
+that resamples instances (every rate of an instance together).
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
-from typing import Literal, get_args
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
 
 import numpy as np
 from inspect_ai.log import EvalLog, read_eval_log
@@ -27,7 +30,6 @@ from inspect_ai.scorer import (
     Score,
     Scorer,
     Target,
-    grouped,
     metric,
     scorer,
 )
@@ -45,12 +47,12 @@ from long_horizon_execution.core import (
     TurnRecord,
     answer_parser,
 )
-from long_horizon_execution.scorers.metrics import Estimate, mean_estimate, slope_estimate
+from long_horizon_execution.scorers.correctness import PER_TURN
+from long_horizon_execution.scorers.metrics import mean_estimate, slope_estimate
 from long_horizon_execution.scorers.survival import mean_curve, stack
 
 Basis = Literal["shown", "true"]
 BASES: tuple[str, ...] = get_args(Basis)
-Bound = Literal["value", "low", "high"]
 RATE_FIELD = "rate"
 CLUSTER_FIELD = "instance"
 
@@ -91,8 +93,43 @@ def conditioned_correctness(
     return relative, true
 
 
-def split_value(value: object) -> tuple[np.ndarray, np.ndarray]:
-    """A score value back into its (shown, true) per-turn arrays."""
+CONDITIONING_VALUES = ("target_shown", "target_true", "turns_shown", "turns_true")
+"""The named numbers of a self-conditioning ``Score.value``."""
+
+
+def conditioning_value(shown: np.ndarray, true: np.ndarray) -> dict[str, float]:
+    """The sample's named numbers: the target (last) turn on each basis and the mean over
+    the turns it generated (NaN where none)."""
+
+    def mean(values: np.ndarray) -> float:
+        return float(np.nanmean(values)) if (~np.isnan(values)).any() else math.nan
+
+    return {
+        "target_shown": float(shown[-1]) if shown.size else math.nan,
+        "target_true": float(true[-1]) if true.size else math.nan,
+        "turns_shown": mean(shown),
+        "turns_true": mean(true),
+    }
+
+
+def basis_value(value: object, basis: str, name: str) -> float:
+    """One basis's number of a score value: ``target`` (the last turn) or ``turns`` (the
+    mean over generated turns), from the named value or an older log's flat list."""
+    if isinstance(value, Mapping):
+        return float(value[f"{name}_{basis}"])
+    per_turn = split_value(value)[BASES.index(basis)]
+    return conditioning_value(per_turn, per_turn)[f"{name}_shown"]
+
+
+def split_value(
+    value: object, metadata: Mapping[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A score back into its (shown, true) per-turn arrays: from its metadata, or from an
+    older log's flat list in its value."""
+    per_turn = (metadata or {}).get(PER_TURN)
+    if isinstance(per_turn, Mapping):
+        shown, true = (np.asarray(per_turn[basis], dtype=np.float64) for basis in BASES)
+        return shown, true
     flat = np.asarray(value, dtype=np.float64)
     if flat.ndim != 1 or flat.size % 2:
         raise ValueError(f"a self-conditioning value holds 2 x turns entries, got {flat.size}")
@@ -102,39 +139,14 @@ def split_value(value: object) -> tuple[np.ndarray, np.ndarray]:
 
 def target_values(scores: Sequence[SampleScore], basis: str) -> np.ndarray:
     """Each sample's correctness at the target (last) turn on ``basis``."""
-    position = BASES.index(basis)
-    return np.array([split_value(s.score.value)[position][-1] for s in scores])
+    return np.array([basis_value(s.score.value, basis, "target") for s in scores])
 
 
-def _estimate(estimate: Estimate, bound: str) -> float:
-    return float(getattr(estimate, bound))
-
-
-@metric
-def target_accuracy(basis: Basis = "shown", bound: Bound = "value") -> Metric:
-    """Accuracy at the target (last) turn, or a bound of its 95% bootstrap interval."""
-
-    def compute(scores: list[SampleScore]) -> float:
-        if not scores:
-            return math.nan
-        return _estimate(mean_estimate(target_values(scores, basis)), bound)
-
-    return compute
-
-
-@metric
-def turn_accuracy(basis: Basis = "shown") -> Metric:
-    """Mean per-turn accuracy over every generated turn (the full protocol's curve,
-    averaged)."""
-
-    def compute(scores: list[SampleScore]) -> float:
-        if not scores:
-            return math.nan
-        position = BASES.index(basis)
-        values = np.concatenate([split_value(s.score.value)[position] for s in scores])
-        return float(np.nanmean(values)) if (~np.isnan(values)).any() else math.nan
-
-    return compute
+def turn_accuracy(scores: Sequence[SampleScore], basis: Basis = "shown") -> float:
+    """Mean per-turn accuracy over the generated turns (the full protocol's curve,
+    averaged): each sample's mean, averaged over the samples that generated a turn."""
+    values = np.array([basis_value(s.score.value, basis, "turns") for s in scores])
+    return float(np.nanmean(values)) if (~np.isnan(values)).any() else math.nan
 
 
 def rate_slope_summary(scores: Sequence[SampleScore]) -> dict[str, float]:
@@ -154,46 +166,58 @@ def rate_slope_summary(scores: Sequence[SampleScore]) -> dict[str, float]:
     return result
 
 
+def rate_label(rate: float) -> str:
+    """0.25 -> '25': a rate in percent, as in metric names such as ``shown_25``."""
+    return f"{rate * 100:g}"
+
+
+def conditioning_metric_names(rates: Sequence[float], full: bool = False) -> list[str]:
+    """The metrics in the order the viewer shows them: the slopes first, then accuracy at
+    the target turn per rate, then intervals."""
+    labels = [rate_label(rate) for rate in sorted(rates)]
+    names = [f"slope_{basis}" for basis in BASES]
+    names += [f"{basis}_{label}" for basis in BASES for label in labels]
+    if full:
+        names += [f"turns_{label}" for label in labels]
+    names += [f"slope_{basis}_{end}" for basis in BASES for end in ("low", "high")]
+    names += [
+        f"{basis}_{label}_{end}" for basis in BASES for label in labels for end in ("low", "high")
+    ]
+    return names
+
+
 @metric
-def rate_slope() -> Metric:
-    """Change in target-turn accuracy per unit rate of induced errors (shown and true
-    bases), with 95% bootstrap intervals over instances."""
+def conditioning_metrics(full: bool = False) -> Metric:
+    """Accuracy at the target turn per rate and basis (``shown_25``: shown basis, rate
+    0.25) with 95% bootstrap intervals, the slope against rate, and with ``full`` the mean
+    turn accuracy per rate (``turns_25``, shown basis)."""
 
     def compute(scores: list[SampleScore]) -> dict[str, float]:
         if not scores:
-            return {
-                f"slope_{basis}{end}": math.nan for basis in BASES for end in ("", "_low", "_high")
-            }
-        return rate_slope_summary(scores)
+            return {f"slope_{basis}": math.nan for basis in BASES}
+        groups: dict[float, list[SampleScore]] = {}
+        for score in scores:
+            groups.setdefault(float((score.sample_metadata or {})[RATE_FIELD]), []).append(score)
+        result = rate_slope_summary(scores)
+        for rate, group in groups.items():
+            label = rate_label(rate)
+            for basis in BASES:
+                estimate = mean_estimate(target_values(group, basis))
+                result |= {
+                    f"{basis}_{label}": estimate.value,
+                    f"{basis}_{label}_low": estimate.low,
+                    f"{basis}_{label}_high": estimate.high,
+                }
+            if full:
+                result[f"turns_{label}"] = turn_accuracy(group, "shown")
+        return {name: result[name] for name in conditioning_metric_names(list(groups), full)}
 
     return compute
 
 
 def self_conditioning_metrics(full: bool = False) -> list[Metric | dict[str, list[Metric]]]:
-    """Per-rate accuracy (named like ``shown_r0.25``, ``true_r0.25_low``) and the slope;
-    with ``full``, per-rate mean turn accuracy over all turns too (``turns_r0.25``)."""
-    metrics: list[Metric | dict[str, list[Metric]]] = []
-    bases: tuple[Basis, ...] = ("shown", "true")
-    bounds: tuple[Bound, ...] = ("value", "low", "high")
-    for basis in bases:
-        for bound in bounds:
-            suffix = "" if bound == "value" else f"_{bound}"
-            metrics.append(
-                grouped(
-                    target_accuracy(basis, bound),
-                    RATE_FIELD,
-                    all=False,
-                    name_template=f"{basis}_r{{group_name}}{suffix}",
-                )
-            )
-    metrics.append(rate_slope())
-    if full:
-        metrics.append(
-            grouped(
-                turn_accuracy("shown"), RATE_FIELD, all=False, name_template="turns_r{group_name}"
-            )
-        )
-    return metrics
+    """The experiment's metrics (see :func:`conditioning_metrics`)."""
+    return [conditioning_metrics(full)]
 
 
 def _explain(
@@ -246,7 +270,7 @@ def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = 
         earlier = [entry for entry in rewrites.turns if entry.turn < len(truths)]
         last = log.turns[-1].answer if log.turns else None
         return Score(
-            value=np.concatenate([shown, true]).tolist(),
+            value=conditioning_value(shown, true),
             answer=None if last is None else str(last.value if last.is_int else last.status),
             explanation=_explain(
                 state.metadata.get(RATE_FIELD),
@@ -259,6 +283,7 @@ def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = 
             metadata={
                 "ended": log.ended,
                 "induced_turns": [entry.turn for entry in earlier if entry.induced],
+                PER_TURN: {"shown": shown.tolist(), "true": true.tolist()},
             },
         )
 
@@ -282,7 +307,7 @@ def rate_curves(scores: Sequence[SampleScore]) -> list[RateCurve]:
         by_rate.setdefault(rate, []).append(sample_score)
     curves = []
     for rate in sorted(by_rate):
-        pairs = [split_value(s.score.value) for s in by_rate[rate]]
+        pairs = [split_value(s.score.value, s.score.metadata) for s in by_rate[rate]]
         curves.append(
             RateCurve(
                 rate=rate,

@@ -26,6 +26,7 @@ import numpy as np
 from inspect_ai.model import ChatMessageAssistant
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span, store_as
+from pydantic import JsonValue
 
 from long_horizon_execution.core import (
     AnswerParser,
@@ -37,6 +38,7 @@ from long_horizon_execution.core import (
 from long_horizon_execution.solvers.history import HistoryPolicy
 from long_horizon_execution.solvers.turn_loop import (
     TURN_METADATA,
+    TurnNote,
     multi_turn,
     turn_inputs,
     turn_message_id,
@@ -44,6 +46,16 @@ from long_horizon_execution.solvers.turn_loop import (
 )
 
 INJECTED = "injected"
+REWRITTEN = "rewritten"
+
+
+def marks(entry: ShownTurn) -> dict[str, JsonValue]:
+    """What a reader of the transcript needs of a synthetic or rewritten turn, kept in its
+    message's metadata (never sent to the model): whether it carries an induced error,
+    and the total it shows against the true one."""
+    return {"wrong": entry.induced, "shown_total": entry.value, "true_total": entry.truth}
+
+
 """Metadata key marking an assistant message the model never wrote."""
 
 OffsetKind = Literal["uniform", "drift"]
@@ -80,6 +92,7 @@ def rewritten_history(
     mode: str = "plain",
     replay_reasoning: bool = False,
     parser: AnswerParser | None = None,
+    note: TurnNote | None = None,
 ) -> Solver:
     """The multi-turn loop with a rule applied to the history.
 
@@ -94,6 +107,7 @@ def rewritten_history(
       replay_reasoning: Keep returned reasoning in later turns' context.
       parser: Reads each generated reply (see ``multi_turn``); None is the paper's rule,
         stripping reasoning blocks only when ``mode`` is ``thinking``.
+      note: A line for each generated turn's span (see ``multi_turn``).
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -104,6 +118,9 @@ def rewritten_history(
             if entry is None:
                 return None
             shown.append(entry)
+            reply = state.messages[-1]
+            if isinstance(reply, ChatMessageAssistant) and entry.shown != record.shown:
+                reply.metadata = {**(reply.metadata or {}), REWRITTEN: True, **marks(entry)}
             return entry.shown
 
         try:
@@ -120,7 +137,7 @@ def rewritten_history(
                             ChatMessageAssistant(
                                 id=turn_message_id(state, number, "assistant"),
                                 content=entry.shown,
-                                metadata={INJECTED: True, TURN_METADATA: number},
+                                metadata={INJECTED: True, TURN_METADATA: number, **marks(entry)},
                             )
                         )
             loop = multi_turn(
@@ -132,6 +149,7 @@ def rewritten_history(
                 rewrite=hook,
                 first_turn=synthetic_before,
                 parser=parser,
+                note=note,
             )
             state = await loop(state, generate)
         finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from inspect_ai.log import transcript
 from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageUser,
@@ -34,6 +35,7 @@ from long_horizon_execution.core import (
     answer_parser,
 )
 from long_horizon_execution.solvers.history import HistoryPolicy, history_policy
+from long_horizon_execution.solvers.progress import count_turn, show_turns
 from long_horizon_execution.solvers.replies import drop_tool_calls, one_request
 
 ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply_cut"}
@@ -41,6 +43,18 @@ ENDING_STOP_REASONS = {"model_length": "context_exhausted", "max_tokens": "reply
 
 TURN_METADATA = "turn"
 """Message metadata key holding the turn a user message or reply belongs to."""
+
+TURN_SPAN_TYPE = "execution"
+"""Span type of a turn. Not the viewer's own ``turn``: spans of that type are folded
+into "1 turn" entries in its outline, which hides the turn numbers."""
+
+
+class TurnNote(Protocol):
+    """A line for the transcript after a turn (markdown), from the records so far (the
+    last is the turn just run), or None for no line: e.g. the turn's expected answer, the
+    answer read and whether it was right, so a reader sees correctness in the turn."""
+
+    def __call__(self, state: TaskState, records: Sequence[TurnRecord]) -> str | None: ...
 
 
 def turn_message_id(state: TaskState, turn: int, role: str) -> str:
@@ -125,6 +139,7 @@ def multi_turn(
     rewrite: HistoryRewrite | None = None,
     first_turn: int = 1,
     parser: AnswerParser | None = None,
+    note: TurnNote | None = None,
 ) -> Solver:
     """Run one request per planned turn (``one_request``), applying
     a history policy to each reply.
@@ -144,6 +159,7 @@ def multi_turn(
         :func:`~long_horizon_execution.core.answer_parser`);
         None is the paper's rule, stripping reasoning blocks only when ``mode`` is
         ``thinking``.
+      note: Writes a line into each turn's span after its reply (see :class:`TurnNote`).
     """
     policy = history_policy(history, mode) if isinstance(history, str) else history
     read = default_parser(mode) if parser is None else parser
@@ -159,7 +175,7 @@ def multi_turn(
             ):
                 if number < first_turn:
                     continue
-                async with span(f"turn {number}", type="turn"):
+                async with span(f"turn {number}", type=TURN_SPAN_TYPE):
                     # The turn tag keeps repeated texts (K = 1 keys, equal totals) apart in
                     # Inspect's log, whose message pool merges messages of equal content: a
                     # merged message splits every later request's pool range, so untagged
@@ -199,6 +215,10 @@ def multi_turn(
                             message.text = shown
                         tag_reply(state, message, number)
                     records.append(record)
+                    line = None if note is None else note(state, records)
+                    if line is not None:
+                        transcript().info(line, source=f"turn {number}")
+                count_turn()
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]
                     break
@@ -209,6 +229,7 @@ def multi_turn(
             # Written once: assigning a StoreModel field revalidates everything stored.
             log.turns = records
             log.ended = ended
+            show_turns()
         return state
 
     return solve

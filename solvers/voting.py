@@ -37,7 +37,7 @@ from long_horizon_execution.core import (
 )
 from long_horizon_execution.solvers.history import HistoryPolicy
 from long_horizon_execution.solvers.replies import one_request
-from long_horizon_execution.solvers.turn_loop import default_parser, multi_turn
+from long_horizon_execution.solvers.turn_loop import TurnNote, default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
 """Sampling seed of vote i in call c: seed + c * stride + i."""
@@ -219,6 +219,7 @@ def multi_turn_voting(
     separator: str = ", ",
     key: VoteKey = answer_key,
     unanswered: Unanswered = "error",
+    note: TurnNote | None = None,
 ) -> Solver:
     """The multi-turn loop with majority voting over ``votes`` samples per turn and/or a
     sliding window of ``window`` earlier turns (None keeps the whole history): shorthand
@@ -237,6 +238,7 @@ def multi_turn_voting(
       separator: Joins a turn's items into its user text, as in ``multi_turn``.
       key: What makes votes agree, as in :func:`voting`.
       unanswered: What a call no vote answered does, as in :func:`voting`.
+      note: A line for each turn's span, as in ``multi_turn``.
     """
     check_votes(votes, unanswered)
     check_window(window)
@@ -248,6 +250,7 @@ def multi_turn_voting(
         mode=mode,
         replay_reasoning=replay_reasoning,
         parser=read,
+        note=note,
     )
     if votes > 1:
         loop = voting(loop, votes, vote_seed, read, key, unanswered)

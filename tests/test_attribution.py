@@ -245,15 +245,15 @@ def test_shares_pool_failed_turns_and_bound_each_slip_by_its_ambiguous_turns() -
     ]
     shares = attribution_shares(count_matrix(rows), units=["a", "b", "c"])
     assert shares["failed_turns"] == 6
-    assert shares["lookup_share"] == pytest.approx(2 / 6)
-    assert shares["lookup_share_max"] == pytest.approx(4 / 6)
-    assert shares["arithmetic_share_max"] == pytest.approx(2 / 6)
-    assert shares["ambiguous_share"] == pytest.approx(2 / 6)
-    assert shares["lookup_share_low"] <= shares["lookup_share"] <= shares["lookup_share_high"]
-    assert shares["lookup_share_max"] <= shares["lookup_share_max_high"]
-    assert shares["format_share"] == 0 and shares["format_share_high"] == 0
-    shares_sum = sum(shares[f"{c}_share"] for c in ("lookup", "arithmetic", "other", "ambiguous"))
+    assert shares["lookup"] == pytest.approx(2 / 6)
+    assert shares["lookup_max"] == pytest.approx(4 / 6)
+    assert shares["arithmetic_max"] == pytest.approx(2 / 6)
+    assert shares["ambiguous"] == pytest.approx(2 / 6)
+    assert shares["lookup_low"] <= shares["lookup"] <= shares["lookup_high"]
+    assert shares["lookup_max"] <= shares["lookup_max_high"]
+    assert shares["format"] == 0 and shares["format_high"] == 0
+    shares_sum = sum(shares[c] for c in ("lookup", "arithmetic", "other", "ambiguous"))
     assert shares_sum == pytest.approx(1.0)
     none = attribution_shares(count_matrix([{"failed": 0, "turns": 3}]))
-    assert math.isnan(none["lookup_share"]) and math.isnan(none["lookup_share_low"])
+    assert math.isnan(none["lookup"]) and math.isnan(none["lookup_low"])
     assert count_matrix([]).shape == (0, len(COUNT_KEYS))

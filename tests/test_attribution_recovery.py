@@ -57,10 +57,8 @@ def check_recovery(log: Any) -> Counter[str]:
     for kind in (*SLIPS, "format", "other"):
         share = planted[kind] / failed
         upper = "_max_high" if kind in SLIPS else "_high"
-        print(
-            kind, round(share, 3), [round(values[f"{kind}_share{e}"], 3) for e in ("_low", upper)]
-        )
-        assert values[f"{kind}_share_low"] <= share <= values[f"{kind}_share{upper}"]
+        print(kind, round(share, 3), [round(values[f"{kind}{e}"], 3) for e in ("_low", upper)])
+        assert values[f"{kind}_low"] <= share <= values[f"{kind}{upper}"]
     return planted
 
 
@@ -77,7 +75,7 @@ def test_planted_slips_are_recovered_within_their_intervals(run_eval: Any) -> No
         assert abs(planted[kind] - expected) < 4 * math.sqrt(expected), (kind, planted[kind])
     assert 0 < planted["format"] < 25
     values = metrics(log)
-    assert 0 < values["ambiguous_share"] < 0.5
+    assert 0 < values["ambiguous"] < 0.5
 
 
 def test_cot_working_shows_where_each_planted_slip_happened(run_eval: Any) -> None:
@@ -105,7 +103,7 @@ def test_a_clean_executor_has_no_failed_turn_and_every_count_key(run_eval: Any) 
     for sample in log.samples:
         value = sample.scores["error_attribution"].value
         assert set(value) == set(COUNT_KEYS) and value["failed"] == 0 and value["turns"] == 4
-    assert math.isnan(metrics(log)["lookup_share"])
+    assert math.isnan(metrics(log)["lookup"])
     assert [score.name for score in log.results.scores] == ["execution_scorer", "error_attribution"]
 
 
@@ -115,7 +113,7 @@ def test_self_conditioning_attributes_against_the_history_shown(run_eval: Any) -
     task = self_conditioning(samples=3, rates=[0.0, 1.0], target_turn=4)
     clean = run_eval(task, model_args={"p": 1.0})
     assert all(s.scores["error_attribution"].value["failed"] == 0 for s in clean.samples)
-    assert metrics(clean)["shown_r1.0"] == 1.0 and "turns_r1.0" in metrics(clean)
+    assert metrics(clean)["shown_100"] == 1.0 and "turns_100" in metrics(clean)
     stale = run_eval(task, model_args={"p": 1.0, "stale_slip": 1.0})
     for sample in stale.samples:
         entries = sample.scores["error_attribution"].metadata["turns"]

@@ -53,8 +53,8 @@ def test_the_report_shows_the_shares_the_scorer_logged(tmp_path: Path) -> None:
     for row in rows:
         if row["basis"] == "answer":
             category = row["category"]
-            assert float(row["share"]) == pytest.approx(logged[f"{category}_share"])
-            assert float(row["share_low"]) == pytest.approx(logged[f"{category}_share_low"])
+            assert float(row["share"]) == pytest.approx(logged[category])
+            assert float(row["share_low"]) == pytest.approx(logged[f"{category}_low"])
             assert int(row["failed"]) == logged["failed_turns"]
     assert len(report.attribution) == 1
 

@@ -203,10 +203,19 @@ def test_thresholds_are_searched_once_and_one_is_allowed(tmp_path: Path) -> None
         model="simulated/executor", log_dir=str(tmp_path), threshold=1.0, also=[0.8, 1.0, 0.8]
     )
     assert config.thresholds == [1.0, 0.8]
-    options = FrontierSearch(
-        config.model_copy(update={"max_retries": 0, "timeout": 30, "max_connections": 2})
-    )._eval_options()
-    assert options == {"display": "none", "max_retries": 0, "timeout": 30, "max_connections": 2}
+    chosen = config.model_copy(update={"max_retries": 0, "timeout": 30, "max_connections": 2})
+    options = FrontierSearch(chosen)._eval_options("probe")
+    tags = [f"frontier-search-{chosen.search_id()}", "probe"]
+    assert options == {
+        "display": "none",
+        "max_retries": 0,
+        "timeout": 30,
+        "max_connections": 2,
+        "tags": tags,
+    }
+    # a user's own tags are kept beside the search's
+    given = chosen.model_copy(update={"eval_args": {"tags": ["mine"]}})
+    assert FrontierSearch(given)._eval_options("grid")["tags"][1:] == ["grid", "mine"]
 
 
 # ---------------------------------------------------------------- the eval bound

@@ -44,9 +44,10 @@ def test_horizon_runs_on_the_local_model(run_eval: Any, mode: str) -> None:
         assert record.turns and all(r.reply for r in record.turns)
         assert all(r.usage is not None and r.usage.input_tokens > 0 for r in record.turns)
         parsed += sum(r.answer.status == "int" for r in record.turns)
-        value = sample.scores["execution_scorer"].value
-        assert len(value) == 9 and not math.isnan(value[0])
-        rows.append(TurnCorrectness.from_value(value).task)
+        score = sample.scores["execution_scorer"]
+        correctness = TurnCorrectness.from_score(score.value, score.metadata)
+        assert len(correctness.task) == 3 and not math.isnan(correctness.index[0])
+        rows.append(correctness.task)
     assert parsed > 0, "no reply held a readable answer"
     metrics = log.results.scores[0].metrics
     assert 0.0 <= metrics["turn_accuracy"].value <= 1.0

@@ -31,6 +31,7 @@ from long_horizon_execution.evals.report.output import Report  # noqa: E402
 from long_horizon_execution.evals.report.runs import variant  # noqa: E402
 from long_horizon_execution.evals.self_conditioning import self_conditioning  # noqa: E402
 from long_horizon_execution.evals.single_turn import single_turn  # noqa: E402
+from long_horizon_execution.scorers.self_conditioning import rate_label
 
 SIM = "simulated/executor"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -153,7 +154,8 @@ def test_self_conditioning_numbers_equal_the_logged_metrics(logs: Logs, report: 
     for row in report.rates:
         for basis in ("shown", "true"):
             for suffix in ("", "_low", "_high"):
-                assert same(getattr(row, basis + suffix), metrics[f"{basis}_r{row.rate}{suffix}"])
+                name = f"{basis}_{rate_label(row.rate)}{suffix}"
+                assert same(getattr(row, basis + suffix), metrics[name])
     (slope,) = report.slopes
     for name in ("slope_shown", "slope_shown_low", "slope_true", "slope_true_high"):
         assert same(getattr(slope, name), metrics[name]), name
@@ -163,8 +165,8 @@ def test_self_conditioning_numbers_equal_the_logged_metrics(logs: Logs, report: 
 def test_single_turn_numbers_equal_the_logged_metrics(logs: Logs, report: Report) -> None:
     metrics = logged(logs.single)
     (row,) = report.single_turn
-    assert same(row.whole, metrics["full_correct"])
-    assert same(row.block_accuracy, metrics["turn_accuracy"])
+    assert same(row.whole, metrics["reply_accuracy"])
+    assert same(row.block_accuracy, metrics["block_accuracy"])
     assert (row.steps, row.k, row.blocks, row.samples) == (12, 3, 4, 6)
 
 

@@ -286,9 +286,9 @@ def test_target_protocol_groups_by_rate_with_one_call_per_sample(run_eval: Any) 
             (m.metadata or {}).get("injected") for m in assistants[:5]
         )
     values = metrics(log)
-    assert values["shown_r0.0"] == values["shown_r0.5"] == 1.0  # a perfect executor
-    assert values["true_r0.0"] == 1.0
-    assert {"shown_r0.5_low", "true_r0.5_high", "slope_shown", "slope_true_low"} <= set(values)
+    assert values["shown_0"] == values["shown_50"] == 1.0  # a perfect executor
+    assert values["true_0"] == 1.0
+    assert {"shown_50_low", "true_50_high", "slope_shown", "slope_true_low"} <= set(values)
 
 
 def test_full_protocol_gives_per_turn_curves_per_rate(run_eval: Any) -> None:
@@ -301,7 +301,7 @@ def test_full_protocol_gives_per_turn_curves_per_rate(run_eval: Any) -> None:
     assert [c.rate for c in curves] == [0.0, 1.0] and all(c.samples == 3 for c in curves)
     assert curves[0].true == [1.0] * 5 and curves[1].shown == [1.0] * 5
     assert curves[1].true[1:] == [0.0] * 4  # builds on a wrong shown total every turn
-    assert metrics(log)["turns_r1.0"] == 1.0
+    assert metrics(log)["turns_100"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -327,9 +327,7 @@ VALIDATION: dict[str, Any] = {"samples": 30, "target_turn": 30}
 def test_without_self_conditioning_accuracy_is_flat_across_rates(run_eval: Any) -> None:
     log = run_eval(self_conditioning(**VALIDATION), model_args={"p": 0.9, "self_conditioning": 0.0})
     values = metrics(log)
-    print(
-        {name: round(v, 3) for name, v in values.items() if name.startswith(("slope", "shown_r"))}
-    )
+    print({name: round(v, 3) for name, v in values.items() if name.startswith(("slope", "shown_"))})
     assert values["slope_shown_low"] < 0.0 < values["slope_shown_high"]
     assert values["slope_true_high"] < 0.0  # against the true total, induced errors count
 
@@ -337,13 +335,11 @@ def test_without_self_conditioning_accuracy_is_flat_across_rates(run_eval: Any) 
 def test_with_self_conditioning_accuracy_falls_with_the_rate(run_eval: Any) -> None:
     log = run_eval(self_conditioning(**VALIDATION), model_args={"p": 0.9, "self_conditioning": 0.5})
     values = metrics(log)
-    print(
-        {name: round(v, 3) for name, v in values.items() if name.startswith(("slope", "shown_r"))}
-    )
+    print({name: round(v, 3) for name, v in values.items() if name.startswith(("slope", "shown_"))})
     assert values["slope_shown_high"] < 0.0
     # planted: the error rate rises by 0.5 per unit share of wrong totals shown
     assert values["slope_shown_low"] < -0.5 < values["slope_shown_high"]
-    assert values["shown_r0.0"] > values["shown_r1.0"]
+    assert values["shown_0"] > values["shown_100"]
 
 
 def test_a_single_rate_from_the_command_line_is_accepted() -> None:

@@ -94,6 +94,10 @@ def reply_state(completion: str, truths: list[int], **metadata: Any) -> TaskStat
     return state
 
 
+def of_score(score: Score) -> TurnCorrectness:
+    return TurnCorrectness.from_score(score.value, score.metadata)
+
+
 def score_reply(completion: str, truths: list[int], *args: Any, **metadata: Any) -> Score:
     state = reply_state(completion, truths, **metadata)
     return asyncio.run(single_turn_scorer(*args)(state, state.target))
@@ -102,13 +106,13 @@ def score_reply(completion: str, truths: list[int], *args: Any, **metadata: Any)
 def test_one_bad_item_spoils_only_its_block_by_the_paper_rule() -> None:
     truths = [3, 8, 12, 20]
     reply = "<answer>3, eight, 12, 20</answer>"
-    paper = TurnCorrectness.from_value(score_reply(reply, truths).value)
+    paper = of_score(score_reply(reply, truths))
     assert paper.index.tolist() == [1.0, 0.0, 1.0, 1.0]
     assert paper.task.tolist() == [1.0, 0.0, 0.0, 0.0]
     # 12 is not 'eight' + 4: the block after the bad item is turn-wrong, the next turn-right
     assert paper.turn.tolist() == [1.0, 0.0, 0.0, 1.0]
     assert score_reply(reply, truths).answer == "3, invalid, 12, 20"
-    lenient = TurnCorrectness.from_value(score_reply(reply, truths, "lenient").value)
+    lenient = of_score(score_reply(reply, truths, "lenient"))
     assert lenient.index.tolist() == [0.0] * 4
     assert score_reply(reply, truths, "lenient").answer == "invalid, invalid, invalid, invalid"
 
@@ -116,13 +120,13 @@ def test_one_bad_item_spoils_only_its_block_by_the_paper_rule() -> None:
 def test_the_scorer_strips_think_blocks_only_for_thinking_samples() -> None:
     reply = "<think><answer>1, 1</answer></think><answer>3, 8</answer>"
     index = {
-        mode: TurnCorrectness.from_value(score_reply(reply, [3, 8], mode=mode).value).index
+        mode: of_score(score_reply(reply, [3, 8], mode=mode)).index
         for mode in ("plain", "thinking")
     }
     assert index["plain"].tolist() == [0.0, 0.0] and index["thinking"].tolist() == [1.0, 1.0]
-    assert TurnCorrectness.from_value(score_reply(reply, [3, 8]).value).index.tolist() == [0, 0]
-    lenient = score_reply(reply, [3, 8], "lenient", mode="plain").value
-    assert TurnCorrectness.from_value(lenient).index.tolist() == [1.0, 1.0]
+    assert of_score(score_reply(reply, [3, 8])).index.tolist() == [0, 0]
+    lenient = score_reply(reply, [3, 8], "lenient", mode="plain")
+    assert of_score(lenient).index.tolist() == [1.0, 1.0]
 
 
 def test_the_scorer_refuses_an_unknown_rule() -> None:
@@ -142,29 +146,34 @@ def test_prompt_holds_dictionary_and_every_key_in_one_message() -> None:
 
 def test_block_totals_shape_scores_each_block_and_the_whole(run_eval: Any) -> None:
     log = run_eval(single_turn(samples=4, steps=30, k=10), model_args={"p": 1.0})
-    assert metrics(log)["task_accuracy"] == 1.0
+    assert metrics(log)["reply_accuracy"] == 1.0
     for sample in log.samples:
         assert len(sample.target) == sample.metadata["blocks"] == 3
         assert len(sample.output.completion.split(",")) == 3
-        assert whole_correct(sample.scores["single_turn_scorer"].value)
+        score = sample.scores["single_turn_scorer"]
+        assert whole_correct(score.value, score.metadata)
+        assert score.value == {"reply_correct": 1.0, "steps_right": 30.0, "blocks_right": 3.0}
 
 
 def test_capacity_breaks_later_blocks_only(run_eval: Any) -> None:
     model_args = {"p": 1.0, "single_turn_capacity": 35, "capacity_spread": 0.0}
     log = run_eval(single_turn(samples=3, steps=60, k=10), model_args=model_args)
     for sample in log.samples:
-        value = TurnCorrectness.from_value(sample.scores["single_turn_scorer"].value)
-        assert value.index.tolist() == [1, 1, 1, 0, 0, 0]
-        assert not whole_correct(sample.scores["single_turn_scorer"].value)
+        score = sample.scores["single_turn_scorer"]
+        assert of_score(score).index.tolist() == [1, 1, 1, 0, 0, 0]
+        assert not whole_correct(score.value, score.metadata)
+        assert score.value["steps_right"] == 30.0 and score.value["reply_correct"] == 0.0
     found = metrics(log)
     # 3 blocks of 10 right: the largest length still right is 30 steps (capacity 35)
-    assert found["horizon_50"] == 30.0 and found["turn_accuracy"] == 0.5
-    assert found["task_accuracy"] == 0.0
+    assert found["horizon_50"] == 30.0 and found["block_accuracy"] == 0.5
+    assert found["reply_accuracy"] == 0.0
+    # a single-turn log carries no multi-turn names
+    assert "turn1_accuracy" not in found and "p_step" not in found
 
 
 def test_frontier_is_one_integer_with_thinking_recorded(run_eval: Any) -> None:
     log = run_eval(frontier(k=25, samples=3), model_args={"p": 1.0})
-    assert metrics(log)["full_correct"] == 1.0
+    assert metrics(log)["reply_accuracy"] == 1.0
     for sample in log.samples:
         assert sample.output.completion.startswith("<answer>")
         assert "," not in sample.output.completion
@@ -184,9 +193,9 @@ def test_accuracy_falls_around_the_capacity(run_eval: Any) -> None:
     args = {"p": 1.0, "single_turn_capacity": 40, "capacity_spread": 0.05}
     below = run_eval(frontier(k=30, samples=10, mode="plain"), model_args=args)
     above = run_eval(frontier(k=52, samples=10, mode="plain"), model_args=args)
-    assert metrics(below)["full_correct"] >= 0.9
-    assert metrics(above)["full_correct"] <= 0.1
-    assert np.isfinite(metrics(below)["turn_accuracy"])
+    assert metrics(below)["reply_accuracy"] >= 0.9
+    assert metrics(above)["reply_accuracy"] <= 0.1
+    assert np.isfinite(metrics(below)["block_accuracy"])
 
 
 @pytest.mark.parametrize(

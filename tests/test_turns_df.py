@@ -20,7 +20,8 @@ def test_one_row_per_turn_with_the_logged_correctness(run_eval: Any) -> None:
     assert set(zip(turns["id"], turns["epoch"], strict=True)) == logged and len(logged) == 4
     for sample in log.samples:
         rows = turns[(turns["id"] == str(sample.id)) & (turns["epoch"] == sample.epoch)]
-        index, task, turn = np.asarray(sample.scores["execution_scorer"].value).reshape(3, -1)
+        per_turn = sample.scores["execution_scorer"].metadata["per_turn"]
+        index, task, turn = (np.asarray(per_turn[name]) for name in ("index", "task", "turn"))
         assert rows["index_correct"].tolist() == [bool(v) for v in index]
         assert rows["task_correct"].tolist() == [bool(v) for v in task]
         assert rows["turn_correct"].tolist() == [bool(v) for v in turn]

@@ -74,7 +74,7 @@ class FrontierProbes:
         if repeated:
             self.repeated[k] = self.repeated.get(k, 0) + repeated
         for sample in samples:
-            probe.outcomes.setdefault(int(sample.id), whole_correct(sample.value))
+            probe.outcomes.setdefault(int(sample.id), whole_correct(sample.value, sample.metadata))
         probe.tokens = probe.tokens + header.tokens
         probe.logs.append(header.path)
         self.logs += 1

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from long_horizon_execution.evals.frontier_results import Tokens, log_tokens
 from long_horizon_execution.evals.task_common import TASK_VERSION
+from long_horizon_execution.scorers.correctness import PER_TURN, TurnCorrectness
+from long_horizon_execution.scorers.self_conditioning import BASES, split_value
 
 Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}
@@ -156,6 +158,7 @@ class ScoredSample(BaseModel):
     id: int | str
     epoch: int = 1
     value: np.ndarray
+    """The per-turn correctness end to end (see :func:`score_array`)."""
     metadata: dict[str, Any]
     """The score's metadata."""
     sample_metadata: dict[str, Any]
@@ -258,6 +261,18 @@ def stream_scores(
         yield sample.id, sample.epoch, score, sample.metadata or {}
 
 
+def score_array(score: Score) -> np.ndarray:
+    """A score's per-turn numbers as one float array, end to end, from its metadata or, in
+    logs before suite 0.3, its value: an execution or single-turn score's correctness
+    (index, task, turn), a self-conditioning score's (shown, true)."""
+    per_turn = (score.metadata or {}).get(PER_TURN)
+    if isinstance(per_turn, dict) and set(per_turn) == set(BASES):
+        return np.concatenate(split_value(score.value, score.metadata))
+    if isinstance(score.value, dict) or per_turn is not None:
+        return TurnCorrectness.from_score(score.value, score.metadata).flat()
+    return np.asarray(score.value, dtype=np.float64)
+
+
 def scored_samples(
     header: LogHeader, on_sample: Callable[[], None] | None = None
 ) -> tuple[list[ScoredSample], list[str]]:
@@ -271,7 +286,7 @@ def scored_samples(
                 id=sample_id,
                 epoch=epoch,
                 # Kept as an array at once: a list of Python floats takes four times the memory.
-                value=np.asarray(score.value, dtype=np.float64),
+                value=score_array(score),
                 metadata=score.metadata or {},
                 sample_metadata=metadata,
             )

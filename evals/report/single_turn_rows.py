@@ -38,7 +38,7 @@ class SingleTurnRow(BaseModel):
 def single_turn_result(header: LogHeader, samples: Sequence[ScoredSample]) -> SingleTurnRow:
     matrices = execution_matrices(samples)
     summary = summarise(matrices)
-    whole = mean_estimate(np.array([float(whole_correct(s.value)) for s in samples]))
+    whole = mean_estimate(np.array([float(whole_correct(s.value, s.metadata)) for s in samples]))
     return SingleTurnRow(
         model=model_label(header),
         mode=str(header.argument("mode", "plain")),

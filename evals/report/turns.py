@@ -62,6 +62,7 @@ def _records(sample: EvalSample) -> str:
             "turns": [record.model_dump(mode="json") for record in log.turns],
             "ended": log.ended,
             "value": None if score is None else score.value,
+            "score_metadata": None if score is None else score.metadata,
             "targets": targets,
         }
     )
@@ -76,7 +77,11 @@ def _flag(values: list[float], turn: int) -> bool | None:
 
 def _rows(sample: dict[str, Any]) -> list[dict[str, Any]]:
     data = json.loads(sample["turn_data"])
-    correctness = None if data["value"] is None else TurnCorrectness.from_value(data["value"])
+    correctness = (
+        None
+        if data["value"] is None
+        else TurnCorrectness.from_score(data["value"], data.get("score_metadata"))
+    )
     rows = []
     for record in data["turns"]:
         turn = record["turn"]

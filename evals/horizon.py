@@ -25,6 +25,7 @@ from long_horizon_execution.evals.task_common import (
     reply_parser,
 )
 from long_horizon_execution.evals.turn_notes import total_note
+from long_horizon_execution.scorers.attribution_scorer import error_attribution
 from long_horizon_execution.scorers.execution import execution_scorer
 from long_horizon_execution.solvers.history import history_policy
 from long_horizon_execution.solvers.reminder import with_turn_prefix
@@ -117,7 +118,7 @@ def horizon(
     return Task(
         dataset=execution_dataset(data, params.k, system, name="long_horizon_execution"),
         solver=elicit(turn_loop(params), elicitation(params)),
-        scorer=execution_scorer(),
+        scorer=[execution_scorer(), error_attribution(data.dictionary, params.mode)],
         headline_metric=HEADLINE_METRIC,
         config=generate_config(params),
         version=TASK_VERSION,

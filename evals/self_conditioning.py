@@ -49,10 +49,8 @@ from long_horizon_execution.evals.task_common import (
     reply_parser,
 )
 from long_horizon_execution.evals.turn_notes import shown_note
-from long_horizon_execution.scorers.self_conditioning import (
-    self_conditioning_metrics,
-    self_conditioning_scorer,
-)
+from long_horizon_execution.scorers.attribution_scorer import error_attribution
+from long_horizon_execution.scorers.self_conditioning import self_conditioning_scorer
 from long_horizon_execution.solvers.history import history_policy
 from long_horizon_execution.solvers.reminder import with_turn_prefix
 from long_horizon_execution.solvers.rewrite import (
@@ -212,8 +210,10 @@ def self_conditioning_task(
             data, params, system_prompt(data.dictionary, params.k, params.mode, params.layout)
         ),
         solver=elicit(self_conditioning_solver(params, data.dictionary), elicitation),
-        scorer=self_conditioning_scorer(parsing=params.parsing, mode=params.mode),
-        metrics=self_conditioning_metrics(full=params.protocol == "full"),
+        scorer=[
+            self_conditioning_scorer(parsing=params.parsing, mode=params.mode),
+            error_attribution(data.dictionary, params.mode),
+        ],
         config=config,
         version=version,
         metadata={

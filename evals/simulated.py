@@ -38,6 +38,7 @@ from long_horizon_execution.evals.simulated_behaviour import (
 )
 from long_horizon_execution.evals.simulated_lists import is_list_conversation, list_reply
 from long_horizon_execution.evals.simulated_reading import read_conversation, readable
+from long_horizon_execution.evals.simulated_slips import PLANTED_SLIP
 
 CHARS_PER_TOKEN = 4
 UNREADABLE_REPLY = "I cannot find a dictionary and words to add in this conversation."
@@ -128,6 +129,8 @@ class SimulatedExecutor(InProcessModelAPI):
         visible = content if isinstance(content, str) else reply.text
         output_tokens = len(visible) // CHARS_PER_TOKEN + 1 + reasoning_tokens
         output.usage = _usage(input_tokens, output_tokens, reasoning_tokens if thinking else None)
+        if reply.slip is not None:
+            output.metadata = {PLANTED_SLIP: reply.slip}
         return output
 
     def _list_output(

@@ -12,7 +12,8 @@ capacity C * exp(spread * z), z standard normal, and every step beyond it drifts
 nonzero offset of one sign, so at p = 1 accuracy at K steps is Phi(ln(C / K) / spread):
 near 1 below C, 0.5 at C, near 0 above. A single-turn reply answers a list of block totals
 or one sum, as the prompt asks. In cot mode the working is written as the layout's example
-does.
+does. With the ``*_slip`` rates, replies carry planted slips of known kinds instead
+(``simulated_slips``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from long_horizon_execution.evals.prompts_paper import working_sentence
 from long_horizon_execution.evals.prompts_suite import working_lines
 from long_horizon_execution.evals.simulated_hazard import MAX_LOGIT, check_hazard, planted_hazard
 from long_horizon_execution.evals.simulated_reading import Conversation
+from long_horizon_execution.evals.simulated_slips import SlipRates, plant_slip
 
 MAX_OFFSET = 10
 MAX_SPREAD = 10.0
@@ -37,10 +39,12 @@ MAX_SPREAD = 10.0
 SEED_BOUND = 2**63
 
 
-class SimulatedBehaviour(BaseModel):
-    """The planted behaviour; every field is a ``-M`` model argument. A value must be a
-    finite number (the command line may give it as text: ``-M p=1e-3`` arrives as a string),
-    never a boolean, so a bad one is refused when the model is built, before any request."""
+class SimulatedBehaviour(SlipRates):
+    """The planted behaviour; every field is a ``-M`` model argument (the ``*_slip`` rates
+    are :class:`~long_horizon_execution.evals.simulated_slips.SlipRates`). A value must be
+    a finite number (the command line may give it as text: ``-M p=1e-3`` arrives as a
+    string), never a boolean, so a bad one is refused when the model is built, before any
+    request."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -82,7 +86,8 @@ class SimulatedBehaviour(BaseModel):
 def simulated_behaviour(model_args: dict[str, Any]) -> SimulatedBehaviour:
     """The ``-M`` arguments checked: a bad one is refused in one line naming it and its
     value (an unknown name with the names it could be)."""
-    known = SimulatedBehaviour.model_fields
+    # the slip rates (inherited, so first in the model) are named last
+    known = sorted(SimulatedBehaviour.model_fields, key=lambda n: n in SlipRates.model_fields)
     for name, value in model_args.items():
         if name not in known:
             raise ParameterError(
@@ -109,6 +114,19 @@ def visible_error_fraction(conversation: Conversation) -> float:
 class SimulatedReply(BaseModel):
     text: str
     working: list[str]
+    slip: str | None = None
+    """The kind of slip planted in the reply (``simulated_slips``), if any."""
+
+
+def answer_reply(
+    total: int, working: list[str], behaviour: SimulatedBehaviour, rng: random.Random
+) -> SimulatedReply:
+    """The reply with its answer: tagged, or, with probability ``format_error``, not
+    readable (then that is the slip it reports, whatever else was planted)."""
+    if rng.random() < behaviour.format_error:
+        text = rng.choice([f"The running total is now {total}.", f"<answer>{total}?</answer>"])
+        return SimulatedReply(text=text, working=working, slip="format")
+    return SimulatedReply(text=format_answer(total), working=working)
 
 
 def simulate_reply(
@@ -120,6 +138,10 @@ def simulate_reply(
     """The executor's reply to the last user turn (``capacity_rng`` draws this reply's
     single-turn capacity, kept apart so other behaviour is unchanged by it)."""
     previous = next((a for a in reversed(conversation.shown_answers) if a is not None), 0)
+    planted = plant_slip(conversation, behaviour, previous, rng)
+    if planted is not None:
+        reply = answer_reply(planted.total, planted.working, behaviour, rng)
+        return reply if reply.slip else reply.model_copy(update={"slip": planted.kind})
     error = (1.0 - behaviour.p) + behaviour.self_conditioning * visible_error_fraction(conversation)
     believed: dict[str, int] = {}
     total = previous
@@ -156,8 +178,4 @@ def simulate_reply(
         ends = [*range(block - 1, len(totals) - 1, block), len(totals) - 1]
         reported = [totals[end] for end in ends]
         return SimulatedReply(text=format_answer_list(reported), working=working)
-    if rng.random() < behaviour.format_error:
-        text = rng.choice([f"The running total is now {total}.", f"<answer>{total}?</answer>"])
-    else:
-        text = format_answer(total)
-    return SimulatedReply(text=text, working=working)
+    return answer_reply(total, working, behaviour, rng)

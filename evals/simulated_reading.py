@@ -170,6 +170,12 @@ def _system_dictionary(system: str) -> tuple[tuple[str, int], ...]:
     return tuple((word, int(value)) for word, value in _ENTRY.findall(dictionary_text))
 
 
+def system_dictionary(system: str) -> dict[str, int]:
+    """The dictionary a multi-turn system message gives, in either layout (read as the
+    executor reads it; the report reads it so from a log's first message)."""
+    return dict(_system_dictionary(system))
+
+
 def system_layout(system: str) -> tuple[str, bool]:
     """The layout of a multi-turn system message and whether it asks for working (cot)."""
     if PAPER_DICTIONARY_HEADER in system:

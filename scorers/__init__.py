@@ -1,7 +1,13 @@
 """Scorers and metrics other evals reuse: per-turn correctness (integers, or any state with
 ``state_correctness``), the execution scorer with horizons and intervals, the
-self-conditioning scorer, the single-turn scorer, and the numeric helpers behind them."""
+self-conditioning scorer, the single-turn scorer, error attribution, and the numeric
+helpers behind them."""
 
+from long_horizon_execution.scorers.attribution_scorer import (
+    attribution_metrics,
+    attribution_shares,
+    error_attribution,
+)
 from long_horizon_execution.scorers.correctness import (
     StateStep,
     TurnCorrectness,
@@ -32,7 +38,10 @@ __all__ = [
     "StateStep",
     "TurnCorrectness",
     "TurnJudge",
+    "attribution_metrics",
+    "attribution_shares",
     "conditioned_correctness",
+    "error_attribution",
     "execution_metrics",
     "execution_scorer",
     "horizon",

@@ -239,7 +239,9 @@ def _explain(
     )
 
 
-@scorer(metrics=self_conditioning_metrics())
+# Every protocol reports the per-turn means too (under ``target`` they equal the target
+# turn's): a task's own ``metrics`` would replace the metrics of every scorer it has.
+@scorer(metrics=self_conditioning_metrics(full=True))
 def self_conditioning_scorer(parsing: ParsingRule = "paper", mode: str | None = None) -> Scorer:
     """Judge each generated turn against the shown history and the true totals.
 

@@ -33,6 +33,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from long_horizon_execution.evals.report.attribution_rows import attribution_result, read_trials
 from long_horizon_execution.evals.report.conditioning_rows import self_conditioning_result
 from long_horizon_execution.evals.report.frontier_rows import FrontierProbes
 from long_horizon_execution.evals.report.hazard_rows import hazard_row
@@ -158,6 +159,9 @@ def _collect(report: Report, selected: Sequence[LogHeader], reader: _Reader) -> 
     report.frontier.sort(key=lambda r: (r.model, r.mode, r.variant))
     report.probes.sort(key=lambda r: (r.model, r.mode, r.k))
     report.hazard.sort(key=lambda r: (r.model, r.task, r.mode, r.k, r.variant, r.run))
+    report.attribution.sort(
+        key=lambda r: [(x.task, x.model, x.mode, x.k, x.variant, x.run) for x in r.rows[:1]]
+    )
 
 
 def _add(
@@ -183,6 +187,11 @@ def _add(
         row, hazard_notes = hazard_row(header)
         report.hazard += [row] if row is not None else []
         notes += hazard_notes
+        try:
+            trials = list(read_trials(header.path, str(header.argument("mode", "plain"))))
+            report.attribution.append(attribution_result(header, trials))
+        except Exception as error:  # the run's other rows stand without it
+            report.notes.append(f"{header.path}: no error attribution ({reason(error)})")
     report.notes += [f"{header.path}: {note}" for note in notes]
     report.logs_read += 1
 
@@ -213,6 +222,11 @@ def _tell_apart(report: Report) -> None:
     mark(report.slopes, conditioning)
     mark(report.single_turn, lambda r: (r.model, r.mode, r.steps, r.k, r.variant))
     mark(report.hazard, lambda r: (r.model, r.mode, r.k, r.task, r.variant))
+    attribution = [row for result in report.attribution for row in result.rows]
+    mark(attribution, lambda r: (r.task, r.model, r.mode, r.k, r.variant))
+    for attributed in report.attribution:
+        if attributed.rows and attributed.rows[0].run:
+            attributed.curve.label += f" · {attributed.rows[0].run}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 
 from long_horizon_execution.evals.frontier_results import horizon_text
 from long_horizon_execution.evals.report import figures, figures_compare, figures_k
+from long_horizon_execution.evals.report.attribution_figure import attribution_figure
+from long_horizon_execution.evals.report.attribution_rows import AttributionResult
+from long_horizon_execution.evals.report.attribution_table import write_attribution_table
 from long_horizon_execution.evals.report.conditioning_rows import RateRow, SlopeRow
 from long_horizon_execution.evals.report.frontier_rows import FrontierRow, ProbeRow
 from long_horizon_execution.evals.report.hazard_figure import hazard_figure
@@ -42,6 +45,7 @@ class Report(BaseModel):
     frontier: list[FrontierRow] = Field(default_factory=list)
     probes: list[ProbeRow] = Field(default_factory=list)
     hazard: list[HazardRow] = Field(default_factory=list)
+    attribution: list[AttributionResult] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -160,6 +164,10 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
         "Frontier probes (95% Clopper-Pearson intervals)",
     )
     table(report.hazard, hazard_columns(), "hazard", HAZARD_TITLE)
+    attribution, written = write_attribution_table(report.attribution, out)
+    if attribution:
+        sections.append(attribution)
+        report.files += written
     if draw:
         results = report.horizon
         drawn = {
@@ -174,6 +182,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
             ),
             "horizon_theory": figures.theory_figure(rows),
             "hazard": hazard_figure(report.hazard),
+            "attribution": attribution_figure([r.curve for r in report.attribution]),
         }
         for name, figure in drawn.items():
             paths = save(figure, out / name)

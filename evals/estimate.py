@@ -29,10 +29,13 @@ from inspect_ai._util.error import PrerequisiteError
 from pydantic import ValidationError
 
 from long_horizon_execution.evals.estimate_method import EstimateOptions, calibrated_estimate
-from long_horizon_execution.evals.estimate_pilot import DEFAULT_PILOT_SAMPLES, DEFAULT_PILOT_TURNS
+from long_horizon_execution.evals.estimate_pilot import (
+    DEFAULT_PILOT_SAMPLES,
+    DEFAULT_PILOT_TURNS,
+    PilotError,
+)
 from long_horizon_execution.evals.estimate_tokens import METHODS
 from long_horizon_execution.evals.estimate_totals import PER_MILLION, TokenEstimate
-from long_horizon_execution.evals.local_model.errors import LocalModelError
 from long_horizon_execution.evals.tokenizer_client import TokenizerError
 
 __all__ = ["PER_MILLION", "EstimateOptions", "TokenEstimate", "estimate_horizon", "main"]
@@ -127,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         estimate = estimate_horizon(options, **task_arguments(args.task_args))
     except TypeError as error:
         raise SystemExit(f"estimate: {error}") from None
-    except (PrerequisiteError, ValueError, TokenizerError, LocalModelError) as error:
+    except (PrerequisiteError, ValueError, TokenizerError, PilotError) as error:
         raise SystemExit(str(error)) from None  # ParameterError etc.: one clean line
     print("\n".join(report(estimate)))
     if args.input_price is not None and args.output_price is not None:

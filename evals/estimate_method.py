@@ -89,9 +89,8 @@ def _tokenizer(options: EstimateOptions) -> Iterator[tuple[LlamaTokenizer, str]]
         yield LlamaTokenizer(options.tokenizer_url), f"tokenizer at {options.tokenizer_url}"
         return
     assert options.model is not None
-    name = options.model.removeprefix(LOCAL_PREFIX)
-    with local_tokenizer(name) as tokenizer:
-        yield tokenizer, f"{name} tokenizer"
+    with local_tokenizer(options.model) as tokenizer:
+        yield tokenizer, f"{options.model.removeprefix(LOCAL_PREFIX)} tokenizer"
 
 
 def _counter(tokenizer: LlamaTokenizer, name: str, samples: list[SampleText]) -> TokenizerCounter:

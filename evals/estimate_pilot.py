@@ -38,6 +38,10 @@ DEFAULT_PILOT_TURNS = 4
 DEFAULT_PILOT_SAMPLES = 1
 
 
+class PilotError(RuntimeError):
+    """The pilot run failed (one line)."""
+
+
 class PilotTurn(BaseModel):
     """What one request of the pilot billed (input counts cached tokens too)."""
 
@@ -99,7 +103,7 @@ def run_pilot(
         log = eval(task, model=model, model_args=model_args, display="none", log_dir=log_dir)[0]
         if log.status != "success":
             message = log.error.message if log.error else log.status
-            raise RuntimeError(f"pilot run on {model} failed: {message}")
+            raise PilotError(f"pilot run on {model} failed: {message}")
         return pilot_turns(log, [sample.id for sample in task.dataset])  # read before cleanup
 
 

@@ -8,14 +8,14 @@ cannot produce with ``parse_special`` off, and the reply is split at that id. Th
 template's own cost (role markers, the generation prompt) is measured by rendering a short
 conversation with ``/apply-template`` and tokenizing the result as the server would.
 
-:func:`local_tokenizer` starts the ``local/<model>`` server just for counting: a small
+:func:`local_tokenizer` starts a ``local/<model>`` server just for counting: a small
 context, one thread, stopped on exit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -23,11 +23,13 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from inspect_ai.model import get_model
+
 BATCH_CHARS = 200_000
 """Characters of text per ``/tokenize`` request."""
-LOCAL_COUNTING_CONTEXT = 512
-"""Context of a server started only to count tokens (counting does not use it)."""
-LOCAL_STARTUP_SECONDS = 600.0
+LOCAL_COUNTING_ARGS: dict[str, Any] = {"n_ctx": 512, "threads": 1, "startup_timeout": 600.0}
+"""A server started only to count tokens: a small context (counting does not use it), one
+thread, patience on a busy machine."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -130,24 +132,19 @@ class LlamaTokenizer:
 
 
 @contextmanager
-def local_tokenizer(model_name: str) -> Iterator[LlamaTokenizer]:
-    """The tokenizer of ``local/<model_name>``, from a server started for counting only."""
-    from long_horizon_execution.evals.local_model.catalog import model_spec
-    from long_horizon_execution.evals.local_model.launcher import ServerProcess
-    from long_horizon_execution.evals.local_model.weights import ensure_weights
-
-    spec = model_spec(model_name)
-    key = secrets.token_urlsafe(24)
-    server = ServerProcess.start(
-        model_path=ensure_weights(spec),
-        alias=spec.name,
-        n_ctx=LOCAL_COUNTING_CONTEXT,
-        n_parallel=1,
-        threads=1,
-        api_key=key,
-        timeout=LOCAL_STARTUP_SECONDS,
-    )
+def local_tokenizer(model: str) -> Iterator[LlamaTokenizer]:
+    """The tokenizer of a ``local/<name>`` model, from its server started for counting only
+    (asked of Inspect's model registry, as a run would)."""
     try:
-        yield LlamaTokenizer(server.url, key)
-    finally:
-        server.stop()
+        loaded = get_model(model, memoize=False, **LOCAL_COUNTING_ARGS)
+    except (RuntimeError, ValueError) as error:  # the engine or weights missing, a bad name
+        raise TokenizerError(f"{model}: no tokenizer: {error}") from None
+    with loaded:
+        endpoint = getattr(loaded.api, "tokenizer_endpoint", None)
+        if endpoint is None:
+            raise TokenizerError(f"{model}: its provider offers no tokenizer")
+        try:
+            url, key = asyncio.run(endpoint())
+        except RuntimeError as error:  # the server did not start
+            raise TokenizerError(f"{model}: tokenizer not started: {error}") from None
+        yield LlamaTokenizer(url, key)

@@ -167,6 +167,12 @@ class LocalModelAPI(OpenAICompatibleAPI):
                 self.base_url = self.server.base_url
             return self.server
 
+    async def tokenizer_endpoint(self) -> tuple[str, str]:
+        """The server's address and API key, starting it if need be: its ``/tokenize`` and
+        ``/apply-template`` count with the model's own tokenizer (the token estimate)."""
+        server = await self.ensure_server()
+        return server.url, str(self.api_key)
+
     def _start_server(self) -> ServerProcess:
         started = time.monotonic()
         server = ServerProcess.start(

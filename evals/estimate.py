@@ -102,7 +102,9 @@ def _options(args: argparse.Namespace) -> EstimateOptions:
 
 
 def _within(uncertainty: float | None) -> str:
-    return "unknown" if uncertainty is None else f"within about {uncertainty:.0%}"
+    if uncertainty is None:
+        return "accuracy unknown: --model counts with the model's tokenizer or a pilot"
+    return f"within about {uncertainty:.0%}"
 
 
 def report(estimate: TokenEstimate) -> list[str]:

@@ -3,9 +3,9 @@ tokenizer.
 
 Four characters a token is what the simulated executor reports, so it is exact for a
 simulated run, but real tokenizers differ: the local model's splits every digit, and the
-prompts are full of numbers, so it counts about 2.3 characters a token there. A counter
-maps texts to *units* (characters or tokens) and says, in :class:`Counting`, how units
-become billed tokens and what the chat template adds around the text.
+prompts are full of numbers, so it bills a token per 2.2 to 2.5 characters of them. A
+counter maps texts to *units* (characters or tokens) and says, in :class:`Counting`, how
+units become billed tokens and what the chat template adds around the text.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def test_command_line_says_how_it_counted(capsys: pytest.CaptureFixture[str]) ->
     assert "method                  tokenizer" in printed and "within about" in printed
     main(["-T", "samples=2", "-T", "turns=5"])
     printed = capsys.readouterr().out
-    assert "method                  characters" in printed and "(unknown)" in printed
+    assert "method                  characters" in printed and "accuracy unknown" in printed
 
 
 def test_an_unreachable_tokenizer_fails_in_one_line() -> None:

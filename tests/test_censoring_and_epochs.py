@@ -10,6 +10,7 @@ from scripted import scripted_outputs
 
 from long_horizon_execution.core import TurnLog
 from long_horizon_execution.evals.horizon import horizon
+from tests.score_reading import per_turn_flat
 
 
 def metrics(log: Any) -> dict[str, float]:
@@ -20,7 +21,7 @@ def last_step_alive(log: Any) -> int:
     """The most turns (K = 1: steps) any sample answered while still entirely right."""
     best = 0
     for sample in log.samples:
-        task = sample.scores["execution_scorer"].value
+        task = per_turn_flat(sample.scores["execution_scorer"])
         turns = len(task) // 3
         alive = [v == 1.0 for v in task[turns : 2 * turns]]
         best = max(best, alive.index(False) if False in alive else turns)
@@ -107,7 +108,7 @@ def test_epochs_are_independent_trials_of_their_instance(run_eval: Any) -> None:
     assert result["planned_turns"] == 3 * 3 * 8 == 3 * one["planned_turns"]
     # every epoch's score is kept as scored: 0/1 per turn, never an average
     for sample in three.samples:
-        assert set(sample.scores["execution_scorer"].value) <= {0.0, 1.0}
-    trials = [s.scores["execution_scorer"].value[8:16] for s in three.samples]
+        assert set(per_turn_flat(sample.scores["execution_scorer"])) <= {0.0, 1.0}
+    trials = [per_turn_flat(s.scores["execution_scorer"])[8:16] for s in three.samples]
     alive_to_end = sum(row[-1] == 1.0 for row in trials)
     assert result["task_accuracy"] == alive_to_end / 9

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from fake_openai_server import Action, FakeOpenAIServer, RequestInfo, serving
@@ -22,6 +22,7 @@ from long_horizon_execution.core import TurnLog, format_answer
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 from long_horizon_execution.evals.simulated_reading import read_conversation
+from tests.score_reading import per_turn_flat
 
 MODEL = "openai-api/fake/executor"
 BEHAVIOUR = SimulatedBehaviour(p=0.9, seed=11)
@@ -62,7 +63,7 @@ def run(task: Task, log_dir: Path, **kwargs: Any) -> EvalLog:
 def score_list(sample: EvalSample) -> list[float]:
     """The sample's flat per-turn correctness (index, task, turn)."""
     assert sample.scores is not None
-    return cast(list[float], sample.scores["execution_scorer"].value)
+    return per_turn_flat(sample.scores["execution_scorer"])
 
 
 def score_metadata(sample: EvalSample) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from inspect_ai.model import ChatMessageAssistant, ContentReasoning, ModelOutput
 from long_horizon_execution.core import TurnLog
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import ParameterError
+from tests.score_reading import per_turn_flat
 
 
 def turn_log(sample: Any) -> TurnLog:
@@ -79,7 +80,7 @@ def test_context_exhaustion_ends_one_sample_cleanly(run_eval: Any) -> None:
         answered = len(record.turns) - 1
         assert 0 < answered < 40
         answered_most = max(answered_most, answered)
-        task = sample.scores["execution_scorer"].value[40:80]
+        task = per_turn_flat(sample.scores["execution_scorer"])[40:80]
         assert task[:answered] == [1.0] * answered
         assert all(math.isnan(v) for v in task[answered:])
     # unknown past the last turn answered, and the horizon at least that, never 40
@@ -108,7 +109,7 @@ def test_cut_reply_ends_the_sample_with_the_reason(run_eval: Any) -> None:
 def test_epochs_are_scored_one_by_one(run_eval: Any) -> None:
     log = run_eval(horizon(samples=2, turns=4), model_args={"p": 0.7}, epochs=2)
     assert len(log.samples) == 4
-    value = log.samples[0].scores["execution_scorer"].value
+    value = per_turn_flat(log.samples[0].scores["execution_scorer"])
     assert len(value) == 12 and set(value) <= {0.0, 1.0}
     assert metrics(log)["planned_turns"] == 16.0
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from fake_openai_server import Action, FakeOpenAIServer, RequestInfo
@@ -19,6 +19,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
+from tests.score_reading import per_turn_flat
 
 SAMPLES, TURNS, FINISHED = 6, 4, 3
 MODEL = "openai-api/fake/executor"
@@ -36,10 +37,7 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 
 def scores(log: EvalLog) -> dict[Any, list[float]]:
-    return {
-        s.id: cast(list[float], (s.scores or {})["execution_scorer"].value)
-        for s in log.samples or []
-    }
+    return {s.id: per_turn_flat((s.scores or {})["execution_scorer"]) for s in log.samples or []}
 
 
 def metrics(log: EvalLog) -> dict[str, str]:

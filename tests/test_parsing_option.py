@@ -43,10 +43,10 @@ def test_single_turn_scores_items_by_its_parsing_rule(run_eval: Any) -> None:
         model="mockllm/model",
         model_args={"custom_outputs": scripted_outputs(text)},
     )
-    assert metric(paper, "turn_accuracy") == 0.5  # the first item stands on its own
+    assert metric(paper, "block_accuracy") == 0.5  # the first item stands on its own
     lenient = run_eval(
         single_turn(samples=1, steps=4, k=2, parsing="lenient"),
         model="mockllm/model",
         model_args={"custom_outputs": scripted_outputs(text)},
     )
-    assert metric(lenient, "turn_accuracy") == 1.0
+    assert metric(lenient, "block_accuracy") == 1.0

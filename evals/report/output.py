@@ -32,6 +32,9 @@ from long_horizon_execution.evals.report.tables import (
     write_table,
 )
 
+LAID_OUT = {"attribution"}
+"""Figures that place their own legend for the whole figure (see ``plotting.save``)."""
+
 
 class Report(BaseModel):
     """What a report run produced, and what it skipped and why."""
@@ -185,7 +188,7 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
             "attribution": attribution_figure([r.curve for r in report.attribution]),
         }
         for name, figure in drawn.items():
-            paths = save(figure, out / name)
+            paths = save(figure, out / name, laid_out=name in LAID_OUT)
             report.files += [str(path) for path in paths]
             if paths:
                 sections.append(f"![{name}]({paths[0].name}) ([SVG]({name}.svg))\n")

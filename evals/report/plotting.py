@@ -60,17 +60,19 @@ def new_figure(
     return plt.subplots(rows, columns, figsize=(width, height * rows), squeeze=False)
 
 
-def save(figure: Figure | None, path: Path) -> list[Path]:
+def save(figure: Figure | None, path: Path, laid_out: bool = False) -> list[Path]:
     """``figure`` as ``path`` with each of :data:`FORMATS` as suffix (PNG first); nothing
-    when there is no figure. The SVG carries no date and fixed ids, so an unchanged report
+    when there is no figure. ``laid_out``: the figure has placed its own parts (a legend
+    for the whole figure); leave them. The SVG carries no date and fixed ids, so an unchanged report
     rewrites unchanged files."""
     if figure is None:
         return []
     import matplotlib
     import matplotlib.pyplot as plt
 
-    figure.tight_layout()
-    _place_below(figure)
+    if not laid_out:  # a figure with a figure-level legend lays itself out
+        figure.tight_layout()
+        _place_below(figure)
     written = []
     with matplotlib.rc_context({"svg.hashsalt": "long-horizon-execution"}):
         for suffix in FORMATS:

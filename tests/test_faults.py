@@ -71,8 +71,9 @@ def score_metadata(sample: EvalSample) -> dict[str, Any]:
     return sample.scores["execution_scorer"].metadata or {}
 
 
-def values(log: EvalLog) -> dict[Any, list[float]]:
-    return {s.id: score_list(s) for s in log.samples or []}
+def values(log: EvalLog) -> dict[Any, str]:
+    """Each sample's per-turn correctness, as text so that NaN (unobserved) compares equal."""
+    return {s.id: repr(score_list(s)) for s in log.samples or []}
 
 
 def metrics(log: EvalLog) -> dict[str, float]:

@@ -36,8 +36,11 @@ def server() -> Iterator[FakeOpenAIServer]:
         yield running
 
 
-def scores(log: EvalLog) -> dict[Any, list[float]]:
-    return {s.id: per_turn_flat((s.scores or {})["execution_scorer"]) for s in log.samples or []}
+def scores(log: EvalLog) -> dict[Any, str]:
+    """Each sample's per-turn correctness, as text so that NaN (unobserved) compares equal."""
+    return {
+        s.id: repr(per_turn_flat((s.scores or {})["execution_scorer"])) for s in log.samples or []
+    }
 
 
 def metrics(log: EvalLog) -> dict[str, str]:

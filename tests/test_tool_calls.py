@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -38,6 +38,7 @@ from long_horizon_execution.evals.self_conditioning import self_conditioning
 from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
 from long_horizon_execution.evals.single_turn import single_turn
 from long_horizon_execution.solvers.turn_loop import multi_turn
+from tests.score_reading import per_turn_flat
 
 MODEL = "openai-api/fake/executor"
 BEHAVIOUR = SimulatedBehaviour(p=1.0, seed=3)
@@ -90,10 +91,10 @@ def correctness(sample: EvalSample, kind: str) -> list[float]:
     """Per-turn ``index`` or ``turn`` correctness of a horizon or single-turn sample (turn
     correct: the previous integer answer plus this turn's keys)."""
     assert sample.scores is not None
-    value = cast(list[float], next(iter(sample.scores.values())).value)
-    turns = len(value) // 3
+    flat = per_turn_flat(next(iter(sample.scores.values())))
+    turns = len(flat) // 3
     start = {"index": 0, "turn": 2 * turns}[kind]
-    return value[start : start + turns]
+    return flat[start : start + turns]
 
 
 # --- tool calls -------------------------------------------------------------------------
@@ -245,7 +246,8 @@ def test_self_conditioning_turns_with_tool_calls_are_one_request_each(
         assert [r.answer.status for r in turns] == ["no_answer"] * generated
         assert sample.scores is not None
         value = sample.scores["self_conditioning_scorer"].value
-        assert isinstance(value, list) and value[2] == 0.0 and value[5] == 0.0
+        assert isinstance(value, dict)
+        assert value["target_shown"] == 0.0 and value["target_true"] == 0.0
 
 
 @pytest.mark.parametrize("answered", [False, True])

@@ -167,7 +167,14 @@ def _add(
         report.notes.append(f"skipped {header.path}: no scored samples")
         return
     if header.experiment == "horizon":
-        report.horizon.append(horizon_result(header, samples))
+        result = horizon_result(header, samples)
+        report.horizon.append(result)
+        if result.turn_curve is None:
+            report.notes.append(
+                f"{header.path}: conversations stopped at their first error (until="
+                "first_error): turn accuracy is given before the first error only, and its "
+                "curve against the turn is left out"
+            )
     elif header.experiment == "self_conditioning":
         result = self_conditioning_result(header, samples)
         report.rates += result.rates
@@ -198,7 +205,8 @@ def _tell_apart(report: Report) -> None:
     for result in report.horizon:
         if result.row.run:
             result.task_curve.label += f" · {result.row.run}"
-            result.turn_curve.label += f" · {result.row.run}"
+            if result.turn_curve is not None:
+                result.turn_curve.label += f" · {result.row.run}"
 
     def conditioning(r: Any) -> Hashable:
         return (r.model, r.mode, r.k, r.target_turn, r.protocol, r.offsets, r.variant)

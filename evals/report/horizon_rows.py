@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from long_horizon_execution.evals.adaptive_config import ROUND_METADATA
 from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample
 from long_horizon_execution.evals.report.runs import (
     execution_matrices,
@@ -15,6 +16,7 @@ from long_horizon_execution.evals.report.runs import (
     setting_label,
     variant,
 )
+from long_horizon_execution.scorers.continuation import CONDITIONAL_TURN_ACCURACY
 from long_horizon_execution.scorers.execution import summarise
 from long_horizon_execution.scorers.metrics import survival_band
 from long_horizon_execution.scorers.survival import mean_curve, survival_curve
@@ -57,6 +59,14 @@ class HorizonRow(BaseModel):
     log: str
     run: str = ""
     """The log's file name when another run's row reads alike, else empty."""
+    turn_accuracy_conditional: float | None = None
+    """Turn accuracy over turns with no earlier error: only in a run stopped at the first
+    error, whose ``turn_accuracy`` is then unknown (NaN)."""
+    input_tokens: int | None = None
+    """An adaptive run's input tokens over all its rounds (None for other runs)."""
+    fixed_input_tokens: int | None = None
+    """What the fixed protocol would have spent on the same samples, as ``horizon-estimate``
+    counts it (an adaptive run's only)."""
 
 
 class Curve(BaseModel):
@@ -72,7 +82,9 @@ class Curve(BaseModel):
 class HorizonResult(BaseModel):
     row: HorizonRow
     task_curve: Curve
-    turn_curve: Curve
+    turn_curve: Curve | None
+    """None when the run stopped conversations at their first error: its later turns are
+    only those of trials still right, so turn accuracy against the turn is unavailable."""
 
 
 def horizon_label(row: HorizonRow) -> str:
@@ -119,6 +131,8 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         theory_horizon_80=summary["theory_horizon_80"],
         cached_input_share=summary["cached_input_share"],
         log=header.path,
+        turn_accuracy_conditional=summary.get(CONDITIONAL_TURN_ACCURACY),
+        **_adaptive_tokens(header, matrices.tokens),
     )
     label = horizon_label(row)
     columns = _plot_columns(matrices.task.shape[1])
@@ -136,4 +150,19 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         x=(columns + 1).astype(np.float64).tolist(),
         y=mean_curve(matrices.turn)[columns].tolist(),
     )
-    return HorizonResult(row=row, task_curve=task_curve, turn_curve=turn_curve)
+    return HorizonResult(
+        row=row, task_curve=task_curve, turn_curve=None if matrices.conditional else turn_curve
+    )
+
+
+def _adaptive_tokens(header: LogHeader, tokens: np.ndarray) -> dict[str, int | None]:
+    """An adaptive round's input tokens over the whole run (each sample's records keep
+    the usage of every turn, carried ones included) and the fixed protocol's estimate."""
+    tag = header.metadata.get(ROUND_METADATA)
+    if not isinstance(tag, dict) or "fixed_input_tokens" not in tag:
+        return {}
+    epochs = max(1, header.epochs)
+    return {
+        "input_tokens": int(np.nansum(tokens[:, 0])),
+        "fixed_input_tokens": int(tag["fixed_input_tokens"]) * epochs,
+    }

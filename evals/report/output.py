@@ -16,6 +16,7 @@ from long_horizon_execution.evals.report.horizon_rows import HorizonResult
 from long_horizon_execution.evals.report.single_turn_rows import SingleTurnRow
 from long_horizon_execution.evals.report.tables import (
     Column,
+    Render,
     column,
     field,
     fraction,
@@ -66,6 +67,7 @@ def _horizon_columns() -> list[Column]:
         column("turns observed", render=fraction("observed_turns", "planned_turns")),
         column("turn-1 acc", "turn1_accuracy"),
         column("turn acc", "turn_accuracy"),
+        column("turn acc before 1st error", "turn_accuracy_conditional"),
         column("p (est.)", render=field("p_step", 4)),
         column("task acc", render=known_accuracy("task_accuracy", "known_steps")),
         h(50),
@@ -73,7 +75,19 @@ def _horizon_columns() -> list[Column]:
         column("Prop. 1 H_0.5", render=step_field("theory_horizon_50")),
         column("Prop. 1 H_0.8", render=step_field("theory_horizon_80")),
         column("cached input", "cached_input_share"),
+        column("input tokens (adaptive)", render=tokens("input_tokens")),
+        column("fixed protocol (est.)", render=tokens("fixed_input_tokens")),
     ]
+
+
+def tokens(name: str) -> Render:
+    """A token count with thousands separators; empty when the row has none."""
+
+    def render(row: BaseModel) -> str:
+        value = getattr(row, name)
+        return "" if value is None else f"{value:,}"
+
+    return render
 
 
 def _bounded(name: str) -> Column:
@@ -160,7 +174,8 @@ def write_report(report: Report, out: Path, draw: bool) -> None:
                 [r.task_curve for r in report.horizon], out / "task_accuracy.png"
             ),
             figures.turn_accuracy_figure(
-                [r.turn_curve for r in report.horizon], out / "turn_accuracy.png"
+                [r.turn_curve for r in report.horizon if r.turn_curve is not None],
+                out / "turn_accuracy.png",
             ),
             figures.self_conditioning_figure(report.rates, out / "self_conditioning.png"),
             figures.frontier_figure(report.frontier, out / "frontier.png"),

@@ -276,6 +276,11 @@ class AdaptiveRun:
             current = by_name[earlier]
         return rounds[::-1]
 
+    def _open_after(self, round_log: RoundLog) -> int:
+        if round_log.location not in self.open_after:
+            self.decide(round_log)
+        return self.open_after[round_log.location]
+
     def report(
         self,
         final: RoundLog,
@@ -293,9 +298,7 @@ class AdaptiveRun:
                     round=round_log.tag.round,
                     through_turn=round_log.tag.through_turn,
                     log=round_log.location,
-                    open_after=self.open_after.get(round_log.location)
-                    if round_log.location in self.open_after
-                    else self.decide(round_log)[2],
+                    open_after=self._open_after(round_log),
                     tokens=round_log.tokens,
                     reused=round_log.location not in self.ran,
                 )

@@ -4,7 +4,9 @@ that cannot go on 1, Ctrl-C 130; one line each).
     horizon-adaptive --model openai/gpt-4.1-mini --log-dir logs/adaptive \\
         -T samples=100 -T turns=1000 -T until=first_error
 
-``turns`` is the cap: no conversation goes further. See ``docs/adaptive.md``.
+``turns`` is the cap: no conversation goes further. ``-E name=value`` passes an option to
+every round's ``inspect_ai.eval`` (``-E max_samples=1 -E max_tokens=400``). See
+``docs/adaptive.md``.
 """
 
 from __future__ import annotations
@@ -99,7 +101,12 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, Any]:
     return parsed
 
 
-_OPTIONS = {"model_args": "-M", "task_args": "-T", "thresholds": "--threshold"}
+_OPTIONS = {
+    "model_args": "-M",
+    "task_args": "-T",
+    "eval_args": "-E",
+    "thresholds": "--threshold",
+}
 
 
 def _config_error(error: ValidationError) -> str:
@@ -135,6 +142,7 @@ def _main(argv: Sequence[str] | None) -> AdaptiveReport:
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
     parser.add_argument("-T", action="append", dest="task_args", help="horizon task arg")
+    parser.add_argument("-E", action="append", dest="eval_args", help="inspect_ai.eval option")
     parser.add_argument(
         "--threshold", type=float, nargs="+", default=[0.5, 0.8], help="each in (0, 1)"
     )
@@ -160,6 +168,7 @@ def _main(argv: Sequence[str] | None) -> AdaptiveReport:
             max_connections=args.max_connections,
             max_retries=args.max_retries,
             timeout=args.timeout,
+            eval_args=_pairs(args.eval_args, "-E"),
         )
         run = AdaptiveRun(config, progress=_stderr)
     except ValidationError as error:

@@ -9,6 +9,8 @@ import json
 import math
 from typing import Annotated, Any
 
+from inspect_ai import eval as inspect_eval
+from inspect_ai.model import GenerateConfig
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from long_horizon_execution.evals.horizon import horizon
@@ -27,6 +29,19 @@ TAG_PREFIX = "adaptive-"
 
 Threshold = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
 """An accuracy whose horizon the run settles: in (0, 1)."""
+
+EVAL_OPTIONS = set(inspect.signature(inspect_eval).parameters) | set(GenerateConfig.model_fields)
+"""What ``-E`` may give: ``inspect_ai.eval``'s parameters and generate options (``max_tokens``),
+less those the run sets."""
+SET_BY_RUN_EVAL = {
+    "tasks": "-T",
+    "model": "--model",
+    "model_args": "-M",
+    "task_args": "-T",
+    "log_dir": "--log-dir",
+    "epochs": "--epochs",
+    "metadata": "nothing (the run records its rounds there)",
+}
 
 TASK_DEFAULTS: dict[str, Any] = {
     name: parameter.default for name, parameter in inspect.signature(horizon).parameters.items()
@@ -63,8 +78,11 @@ class AdaptiveConfig(BaseModel):
         for name, instead in SET_BY_RUN.items():
             if name in self.task_args:
                 raise ValueError(f"-T {name} is set by the run itself; use {instead}")
-        if "epochs" in self.eval_args:
-            raise ValueError("give epochs as --epochs")
+        for name in self.eval_args:
+            if name in SET_BY_RUN_EVAL:
+                raise ValueError(f"-E {name} is set by the run; use {SET_BY_RUN_EVAL[name]}")
+            if name not in EVAL_OPTIONS:
+                raise ValueError(f"-E {name}: not an option of inspect_ai.eval")
         return self
 
     def params(self) -> HorizonParams:

@@ -137,6 +137,8 @@ def test_an_interrupted_run_goes_on_from_its_furthest_round(tmp_path: Path) -> N
         (["--first-round", "0"], "--first-round"),
         (["-T", "votes=3"], "a voted run cannot be extended"),
         (["-M", "nosuch=1"], "unknown parameter 'nosuch'"),
+        (["-E", "epochs=2"], "-E epochs is set by the run; use --epochs"),
+        (["-E", "nosuch=2"], "-E nosuch: not an option of inspect_ai.eval"),
     ],
 )
 def test_bad_options_are_refused_before_any_round(

@@ -167,9 +167,9 @@ def _add(
         report.notes.append(f"skipped {header.path}: no scored samples")
         return
     if header.experiment == "horizon":
-        result = horizon_result(header, samples)
-        report.horizon.append(result)
-        if result.turn_curve is None:
+        horizon_row = horizon_result(header, samples)
+        report.horizon.append(horizon_row)
+        if horizon_row.turn_curve is None:
             report.notes.append(
                 f"{header.path}: conversations stopped at their first error (until="
                 "first_error): turn accuracy is given before the first error only, and its "

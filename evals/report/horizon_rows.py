@@ -132,8 +132,8 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         cached_input_share=summary["cached_input_share"],
         log=header.path,
         turn_accuracy_conditional=summary.get(CONDITIONAL_TURN_ACCURACY),
-        **_adaptive_tokens(header, matrices.tokens),
     )
+    row.input_tokens, row.fixed_input_tokens = _adaptive_tokens(header, matrices.tokens)
     label = horizon_label(row)
     columns = _plot_columns(matrices.task.shape[1])
     steps = matrices.steps[columns].astype(np.float64).tolist()
@@ -155,14 +155,12 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
     )
 
 
-def _adaptive_tokens(header: LogHeader, tokens: np.ndarray) -> dict[str, int | None]:
+def _adaptive_tokens(header: LogHeader, tokens: np.ndarray) -> tuple[int | None, int | None]:
     """An adaptive round's input tokens over the whole run (each sample's records keep
-    the usage of every turn, carried ones included) and the fixed protocol's estimate."""
+    the usage of every turn, carried ones included) and the fixed protocol's estimate;
+    (None, None) for any other log."""
     tag = header.metadata.get(ROUND_METADATA)
     if not isinstance(tag, dict) or "fixed_input_tokens" not in tag:
-        return {}
-    epochs = max(1, header.epochs)
-    return {
-        "input_tokens": int(np.nansum(tokens[:, 0])),
-        "fixed_input_tokens": int(tag["fixed_input_tokens"]) * epochs,
-    }
+        return None, None
+    fixed = int(tag["fixed_input_tokens"]) * max(1, header.epochs)
+    return int(np.nansum(tokens[:, 0])), fixed

@@ -28,8 +28,9 @@ import numpy as np
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
-from long_horizon_execution.evals.adaptive import AdaptiveReport, AdaptiveRun
+from long_horizon_execution.evals.adaptive import AdaptiveRun
 from long_horizon_execution.evals.adaptive_config import AdaptiveConfig
+from long_horizon_execution.evals.adaptive_results import AdaptiveReport, log_tokens
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.scorers.settling import all_settled, settled_horizons
 from long_horizon_execution.scorers.survival import cumulative_steps
@@ -134,7 +135,7 @@ def main() -> None:
         base = Path(args.log_dir) / f"p{p}"
         fixed, fixed_seconds = fixed_run(base / "fixed", p, args.samples, args.cap)
         metrics = {k: v.value for k, v in fixed.results.scores[0].metrics.items()}
-        fixed_input = sum(u.input_tokens for u in fixed.stats.model_usage.values())
+        fixed_input = log_tokens(fixed).input
         rows.append(
             [
                 f"{p}",

@@ -14,15 +14,13 @@ on from the furthest.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, read_eval_log_samples
-from inspect_ai.model import get_model
 from pydantic import BaseModel, ValidationError
 
 from long_horizon_execution.evals.adaptive_config import (
@@ -30,13 +28,21 @@ from long_horizon_execution.evals.adaptive_config import (
     AdaptiveConfig,
     RoundTag,
 )
-from long_horizon_execution.evals.estimate import estimate_horizon
-from long_horizon_execution.evals.frontier_results import (
+from long_horizon_execution.evals.adaptive_results import (
+    AdaptiveReport,
+    RoundSummary,
+    RunInterrupted,
+    RunStopped,
+    Stopped,
+    ThresholdHorizon,
     Tokens,
-    eval_error,
-    first_line,
+    check_log_dir,
+    check_model,
+    local_path,
     log_tokens,
 )
+from long_horizon_execution.evals.estimate import estimate_horizon
+from long_horizon_execution.evals.frontier_results import eval_error
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import ParameterError
 from long_horizon_execution.scorers.execution import ExecutionMatrices
@@ -44,68 +50,7 @@ from long_horizon_execution.scorers.settling import SettledHorizon, all_settled,
 
 REPORT_FILE = "adaptive.json"
 SCORER = "execution_scorer"
-Stopped = Literal["settled", "cap", "all_ended"]
 Progress = Callable[[str], None]
-
-
-class RunStopped(Exception):
-    """The run cannot go on (a round failed); one line. Finished rounds stay in the log
-    dir, so a rerun resumes."""
-
-
-class RunInterrupted(RunStopped):
-    """Ctrl-C during a round."""
-
-
-class RoundSummary(BaseModel):
-    round: int
-    through_turn: int
-    log: str
-    open_after: int
-    """Conversations paused at its last turn (the next round would extend them)."""
-    tokens: Tokens
-    """Tokens this round spent (its own requests; carried turns cost nothing)."""
-    reused: bool
-    """Found in the log dir rather than run by this invocation."""
-
-
-class ThresholdHorizon(BaseModel):
-    threshold: float
-    horizon: float
-    low: float
-    high: float
-    censored: bool
-    point_settled: bool
-    interval_settled: bool
-
-
-class AdaptiveReport(BaseModel):
-    """What an adaptive run found and what it cost against the fixed protocol."""
-
-    model: str
-    run_tag: str
-    samples: int
-    epochs: int
-    cap: int
-    settle: str
-    stopped: Stopped
-    final_log: str
-    rounds: list[RoundSummary]
-    horizons: list[ThresholdHorizon]
-    known_steps: float
-    turns_asked: int
-    """Turns answered in all, over samples and epochs."""
-    turns_fixed: int
-    """Turns the fixed protocol asks: samples x epochs x cap."""
-    tokens: Tokens
-    """Spent by every round of the run (this invocation's and those found)."""
-    fixed_input_tokens: int
-    fixed_output_tokens: int
-    """What the fixed protocol would spend on the same samples (``horizon-estimate``)."""
-
-    @property
-    def input_share(self) -> float:
-        return self.tokens.input / self.fixed_input_tokens if self.fixed_input_tokens else math.nan
 
 
 class RoundLog(BaseModel):
@@ -128,8 +73,8 @@ class AdaptiveRun:
         self.samples = params.samples
         self.cap = params.total_turns
         self.signature = config.signature()
-        _check_log_dir(config.log_dir)
-        _check_model(config)
+        check_log_dir(config.log_dir)
+        check_model(config)
         fixed_args = config.task_args | {"until": "last_turn"}
         self.fixed = estimate_horizon(**fixed_args)  # builds the task: checks its data too
         self.rounds: dict[int, RoundLog] = {}
@@ -192,7 +137,7 @@ class AdaptiveRun:
         task = horizon(
             **config.task_args,
             through_turn=through,
-            continue_from=None if previous is None else previous.location,
+            continue_from=None if previous is None else str(Path(previous.location).resolve()),
         )
         logs = inspect_eval(
             task,
@@ -349,30 +294,3 @@ def _progress_line(
         f"after round {done.tag.round} (through turn {done.tag.through_turn}): "
         f"{'; '.join(parts)}; {open_now} open; {verdict[stopped]}"
     )
-
-
-def local_path(location: str) -> str:
-    """A log's location as an absolute local path (Inspect lists logs as file:// URIs)."""
-    return str(Path(location.removeprefix("file://")).resolve())
-
-
-def _check_log_dir(log_dir: str) -> None:
-    path = Path(log_dir)
-    if path.exists() and not path.is_dir():
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} cannot be made: {error}") from None
-    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} is not readable and writable")
-
-
-def _check_model(config: AdaptiveConfig) -> None:
-    """The model and its ``-M`` arguments can be built (no request is made)."""
-    try:
-        get_model(config.model, memoize=False, **config.model_args)
-    except Exception as error:  # any provider's refusal, reported in one line
-        raise ParameterError(
-            f"adaptive: --model {config.model!r} with -M {config.model_args}: {first_line(error)}"
-        ) from None

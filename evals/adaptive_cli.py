@@ -20,14 +20,13 @@ from typing import Any, NoReturn
 import yaml
 from pydantic import ValidationError
 
-from long_horizon_execution.evals.adaptive import (
-    REPORT_FILE,
+from long_horizon_execution.evals.adaptive import REPORT_FILE, AdaptiveRun
+from long_horizon_execution.evals.adaptive_config import AdaptiveConfig
+from long_horizon_execution.evals.adaptive_results import (
     AdaptiveReport,
-    AdaptiveRun,
     RunInterrupted,
     RunStopped,
 )
-from long_horizon_execution.evals.adaptive_config import AdaptiveConfig
 from long_horizon_execution.evals.params import ParameterError, shown
 from long_horizon_execution.scorers.settling import SETTLE_RULES
 
@@ -64,10 +63,12 @@ def format_report(report: AdaptiveReport) -> str:
         f"  turns asked: {report.turns_asked:,} of the fixed protocol's "
         f"{report.turns_fixed:,} ({share:.1%})"
     )
+    cached = report.tokens.cached_input / report.tokens.input if report.tokens.input else 0.0
     lines.append(
-        f"  input tokens: {report.tokens.input:,} spent against about "
-        f"{report.fixed_input_tokens:,} for the fixed protocol ({report.input_share:.1%}); "
-        f"output {report.tokens.output:,} against about {report.fixed_output_tokens:,}"
+        f"  input tokens: {report.tokens.input:,} spent ({cached:.0%} from the provider's "
+        f"prompt cache) against about {report.fixed_input_tokens:,} for the fixed protocol "
+        f"({report.input_share:.1%}); output {report.tokens.output:,} against about "
+        f"{report.fixed_output_tokens:,}"
     )
     lines.append(f"  final log: {report.final_log}")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 ``state_correctness``), the execution scorer with horizons and intervals, the
 self-conditioning scorer, the single-turn scorer, and the numeric helpers behind them."""
 
+from long_horizon_execution.scorers.continuation import stopped_at_first_error
 from long_horizon_execution.scorers.correctness import (
     StateStep,
     TurnCorrectness,
@@ -22,6 +23,7 @@ from long_horizon_execution.scorers.self_conditioning import (
     conditioned_correctness,
     self_conditioning_scorer,
 )
+from long_horizon_execution.scorers.settling import settled_horizons
 from long_horizon_execution.scorers.single_turn import single_turn_scorer
 from long_horizon_execution.scorers.survival import horizon, survival_curve
 from long_horizon_execution.scorers.theory import theoretical_horizon
@@ -41,8 +43,10 @@ __all__ = [
     "integer_totals",
     "metric_names",
     "self_conditioning_scorer",
+    "settled_horizons",
     "single_turn_scorer",
     "state_correctness",
+    "stopped_at_first_error",
     "survival_curve",
     "theoretical_horizon",
     "turn_correctness",

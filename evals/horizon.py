@@ -10,9 +10,13 @@ horizons H_0.5 and H_0.8 in steps. The other experiments have task files of thei
 from __future__ import annotations
 
 from inspect_ai import Task, task
-from inspect_ai.solver import Solver
+from inspect_ai.scorer import Scorer
+from inspect_ai.solver import Solver, chain
 
 from long_horizon_execution.core import SUITE_VERSION
+from long_horizon_execution.evals.continuation import carry_over, load_continuation
+from long_horizon_execution.evals.dataset import ExecutionDataset
+from long_horizon_execution.evals.first_error import first_wrong_total
 from long_horizon_execution.evals.params import HorizonParams, validate_params
 from long_horizon_execution.evals.prompts import system_prompt, turn_reminder
 from long_horizon_execution.evals.samples import execution_dataset
@@ -38,6 +42,7 @@ def turn_loop(params: HorizonParams) -> Solver:
     """The multi-turn loop, with voting or a sliding window when asked for, and the
     layout's reminder (if any) before every turn's keys."""
     policy = history_policy(params.history, params.mode, params.layout)
+    stop = first_wrong_total if params.until == "first_error" else None
     loop: Solver
     if params.votes > 1 or params.window is not None:
         loop = multi_turn_voting(
@@ -51,6 +56,8 @@ def turn_loop(params: HorizonParams) -> Solver:
             # other: recorded and scored, not an error.
             unanswered="count",
             note=total_note,
+            stop=stop,
+            through_turn=params.through_turn,
         )
     else:
         loop = multi_turn(
@@ -59,6 +66,8 @@ def turn_loop(params: HorizonParams) -> Solver:
             replay_reasoning=params.replay_reasoning,
             parser=reply_parser(params),
             note=total_note,
+            stop=stop,
+            through_turn=params.through_turn,
         )
     return with_turn_prefix(loop, turn_reminder(params.mode, params.layout))
 
@@ -83,6 +92,9 @@ def horizon(
     window: int | None = None,
     layout: str = "paper",
     parsing: str = "paper",
+    until: str = "last_turn",
+    through_turn: int | None = None,
+    continue_from: str | None = None,
 ) -> Task:
     """Multi-turn long-horizon execution (the paper's main protocol).
 
@@ -111,14 +123,26 @@ def horizon(
         ``suite`` (the suite's earlier prompts and settings).
       parsing: ``paper`` (the authors' rule, default: the first answer tag, read as
         Python's ``int()`` reads it) or ``lenient`` (the suite's earlier rule).
+      until: ``last_turn`` (default: every planned turn) or ``first_error`` (end each
+        conversation after its first wrong total: horizons are unchanged, turn accuracy
+        becomes ``turn_accuracy_conditional``).
+      through_turn: Ask no turn after this one: conversations still going end ``paused``
+        there (censored), and a later run can extend them (``continue_from``).
+      continue_from: The log of an earlier run of this task with the same parameters
+        (``through_turn`` aside): its conversations are carried over and only their later
+        turns asked (see ``horizon-adaptive``, which runs such rounds).
     """
     params: HorizonParams = validate_params("horizon", HorizonParams, locals())
     data = build_data(params)
+    continuation = load_continuation(params)
     system = system_prompt(data.dictionary, params.k, params.mode, params.layout)
+    solver = elicit(turn_loop(params), elicitation(params))
+    if continuation is not None:
+        solver = chain(carry_over(continuation), solver)
     return Task(
         dataset=execution_dataset(data, params.k, system, name="long_horizon_execution"),
-        solver=elicit(turn_loop(params), elicitation(params)),
-        scorer=[execution_scorer(), error_attribution(data.dictionary, params.mode)],
+        solver=solver,
+        scorer=_scorers(params, data),
         headline_metric=HEADLINE_METRIC,
         config=generate_config(params),
         version=TASK_VERSION,
@@ -132,5 +156,26 @@ def horizon(
             "layout": params.layout,
             "dictionary_sha256": data.dictionary_sha256(),
             "suite_version": SUITE_VERSION,
+            **_round_metadata(params),
         },
     )
+
+
+def _scorers(params: HorizonParams, data: ExecutionDataset) -> list[Scorer]:
+    """The execution scorer (told the stopping rule when it is not the default, so a
+    default run logs it as it always did) and error attribution, which needs the turns after
+    an error and so is left out of a run that stops at its first one."""
+    if params.until == "last_turn":
+        return [execution_scorer(), error_attribution(data.dictionary, params.mode)]
+    return [execution_scorer(until=params.until)]
+
+
+def _round_metadata(params: HorizonParams) -> dict[str, object]:
+    """How far this run asks, when it does not ask every planned turn (absent otherwise, so
+    a default run's metadata is as it was)."""
+    metadata: dict[str, object] = {}
+    if params.until != "last_turn":
+        metadata["until"] = params.until
+    if params.through_turn is not None:
+        metadata["through_turn"] = params.through_turn
+    return metadata

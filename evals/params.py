@@ -29,6 +29,9 @@ from long_horizon_execution.evals.prompts_format import Layout, Mode
 from long_horizon_execution.solvers.history import HistoryName
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+Until = Literal["last_turn", "first_error"]
+"""How far a multi-turn conversation goes: every planned turn, or through its first wrong
+total (see ``scorers.continuation``)."""
 
 MAX_INSTANCES = 1_000
 """Most instances a task draws or reads (``first_sample + samples``): ten times the paper's
@@ -163,6 +166,9 @@ class HorizonParams(CommonParams):
     replay_reasoning: bool
     votes: int = Field(default=1, ge=1, le=MAX_VOTES)
     window: int | None = Field(default=None, ge=0)
+    until: Until = "last_turn"
+    through_turn: int | None = Field(default=None, ge=1)
+    continue_from: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _check_length(self) -> HorizonParams:
@@ -177,7 +183,27 @@ class HorizonParams(CommonParams):
             )
         else:
             raise ValueError("give turns or steps")
+        self._check_rounds()
         return self
+
+    def _check_rounds(self) -> None:
+        """A run that pauses (``through_turn``) or extends another (``continue_from``)."""
+        if self.through_turn is not None and self.through_turn > self.total_turns:
+            raise InvalidField(
+                "through_turn",
+                self.through_turn,
+                f"past the last of the {self.total_turns:,} turns planned",
+            )
+        for name in ("through_turn", "continue_from"):
+            value = getattr(self, name)
+            if value is not None and self.votes > 1:
+                raise InvalidField(
+                    name, value, "a voted run cannot be extended (its vote seeds restart)"
+                )
+        if self.continue_from is not None:
+            path = Path(self.continue_from)
+            if not path.is_file():
+                raise InvalidField("continue_from", self.continue_from, "no such log file")
 
     @property
     def total_steps(self) -> int:

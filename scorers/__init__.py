@@ -8,6 +8,7 @@ from long_horizon_execution.scorers.attribution_scorer import (
     attribution_shares,
     error_attribution,
 )
+from long_horizon_execution.scorers.continuation import stopped_at_first_error
 from long_horizon_execution.scorers.correctness import (
     StateStep,
     TurnCorrectness,
@@ -28,6 +29,7 @@ from long_horizon_execution.scorers.self_conditioning import (
     conditioned_correctness,
     self_conditioning_scorer,
 )
+from long_horizon_execution.scorers.settling import settled_horizons
 from long_horizon_execution.scorers.single_turn import single_turn_scorer
 from long_horizon_execution.scorers.survival import horizon, survival_curve
 from long_horizon_execution.scorers.theory import theoretical_horizon
@@ -50,8 +52,10 @@ __all__ = [
     "integer_totals",
     "metric_names",
     "self_conditioning_scorer",
+    "settled_horizons",
     "single_turn_scorer",
     "state_correctness",
+    "stopped_at_first_error",
     "survival_curve",
     "theoretical_horizon",
     "turn_correctness",

@@ -23,6 +23,16 @@ from inspect_ai.solver import TaskState
 from inspect_ai.util import store_as
 
 from long_horizon_execution.core import TurnLog, TurnRecord
+from long_horizon_execution.scorers.continuation import (
+    CONDITIONAL_TURN_ACCURACY,
+    UNTIL,
+    UNTIL_FIRST_ERROR,
+    UNTIL_LAST_TURN,
+    check_until,
+    full_correct_known,
+    paused,
+    stopped_at_first_error,
+)
 from long_horizon_execution.scorers.correctness import (
     PER_TURN,
     TurnCorrectness,
@@ -48,12 +58,14 @@ def threshold_label(threshold: float) -> str:
     return f"{round(threshold * 100):d}"
 
 
-def metric_names(thresholds: Sequence[float] = THRESHOLDS) -> list[str]:
+def metric_names(thresholds: Sequence[float] = THRESHOLDS, conditional: bool = False) -> list[str]:
     """The metrics in the order the viewer shows them: the horizons first (the headline and
-    what fits in the task header), then accuracies, then intervals and bookkeeping."""
+    what fits in the task header), then accuracies, then intervals and bookkeeping. A run
+    stopped at first errors (``conditional``) adds ``turn_accuracy_conditional``."""
     labels = [threshold_label(threshold) for threshold in thresholds]
     names = [f"horizon_{label}" for label in labels]
-    names += ["turn_accuracy", "task_accuracy", "p_step", "turn1_accuracy", "full_correct"]
+    names += ["turn_accuracy"] + ([CONDITIONAL_TURN_ACCURACY] if conditional else [])
+    names += ["task_accuracy", "p_step", "turn1_accuracy", "full_correct"]
     for label in labels:
         names += [f"horizon_{label}_low", f"horizon_{label}_high"]
     names += [f"theory_horizon_{label}" for label in labels]
@@ -67,20 +79,22 @@ SAMPLE_VALUES = ("steps_right", "first_wrong_turn", "turn_accuracy", "turns_answ
 
 
 def sample_values(
-    correctness: TurnCorrectness, k: int, total_steps: int | None
+    correctness: TurnCorrectness, k: int, total_steps: int | None, conditional: bool = False
 ) -> dict[str, float]:
     """One sample at a glance: the steps it stayed entirely right (up to its first wrong
     total, or all it answered), the turn of that first wrong total (NaN: none), its share
-    of right turns (NaN: none answered) and how many turns it answered."""
+    of right turns (NaN: none answered; named ``turn_accuracy_conditional`` when the run
+    stopped at the first error) and how many turns it answered."""
     observed = correctness.observed_turns
     failures = np.flatnonzero(correctness.task[:observed] == 0.0)
     right_turns = int(failures[0]) if failures.size else observed
     steps = cumulative_steps(len(correctness.task), k, total_steps)
+    # Rounded for the viewer's narrow columns; the exact share is in the per-turn lists.
+    accuracy = round(float(np.nanmean(correctness.turn)), 4) if observed else math.nan
     return {
         "steps_right": float(steps_at(steps, np.array([right_turns]))[0]),
         "first_wrong_turn": float(failures[0] + 1) if failures.size else math.nan,
-        # Rounded for the viewer's narrow columns; the exact share is in the per-turn lists.
-        "turn_accuracy": round(float(np.nanmean(correctness.turn)), 4) if observed else math.nan,
+        CONDITIONAL_TURN_ACCURACY if conditional else "turn_accuracy": accuracy,
         "turns_answered": float(observed),
     }
 
@@ -109,6 +123,8 @@ class ExecutionMatrices:
         total_steps: int | None,
         tokens: Sequence[tuple[float, float]] | None = None,
         units: Sequence[object] | None = None,
+        conditional: bool = False,
+        paused: Sequence[bool] | None = None,
     ) -> None:
         self.index = stack([row.index for row in rows])
         self.task = settle_failures(stack([row.task for row in rows]))
@@ -119,6 +135,10 @@ class ExecutionMatrices:
         known = tokens if tokens else [(math.nan, math.nan)] * len(rows)
         self.tokens = np.array(known, dtype=np.float64).reshape(len(known), 2)
         self.units = None if units is None else list(units)
+        self.conditional = conditional
+        """Conversations stopped at their first error (see ``scorers.continuation``)."""
+        self.paused = np.zeros(len(rows), dtype=bool) if paused is None else np.array(paused)
+        """Per trial, paused before its last planned turn (see ``scorers.continuation``)."""
 
     @classmethod
     def from_scores(cls, scores: Sequence[SampleScore]) -> ExecutionMatrices:
@@ -151,6 +171,8 @@ class ExecutionMatrices:
             int(total_steps) if isinstance(total_steps, int | float) else None,
             [token_metadata(meta) for meta in metadata],
             units,
+            conditional=stopped_at_first_error(metadata),
+            paused=list(paused(metadata)),
         )
 
     def cached_input_share(self) -> float:
@@ -175,7 +197,9 @@ def summarise(
 ) -> dict[str, float]:
     """Every headline number for one set of trials. Turn accuracy and p use observed turns
     only; task accuracy is NaN past ``known_steps``, the last step at which some live
-    trial was still observed."""
+    trial was still observed. A run stopped at first errors reports its turn accuracy as
+    ``turn_accuracy_conditional`` (``turn_accuracy`` NaN) and p from it; ``full_correct``
+    is NaN when a trial was paused still right (see ``scorers.continuation``)."""
     turn = matrices.turn
     unobserved = np.isnan(turn)
     if unobserved.all():
@@ -213,7 +237,12 @@ def summarise(
             f"horizon_{label}_censored": float(estimate.censored),
             f"theory_horizon_{label}": theoretical_grid_horizon(p_step, threshold, matrices.k),
         }
-    result = {name: measured[name] for name in metric_names(thresholds)}
+    if matrices.conditional:
+        measured[CONDITIONAL_TURN_ACCURACY] = turn_accuracy
+        measured["turn_accuracy"] = math.nan
+    if not full_correct_known(matrices.task, matrices.paused):
+        measured["full_correct"] = math.nan
+    result = {name: measured[name] for name in metric_names(thresholds, matrices.conditional)}
     return result
 
 
@@ -267,10 +296,16 @@ def _explain(correctness: TurnCorrectness, values: dict[str, float], ended: str 
     legend = ", ".join(f"{mark} {name}" for name, mark in TURN_MARKS.items())
     return (
         f"**{values['steps_right']:.0f} steps entirely right**; {where}; "
-        f"{values['turns_answered']:.0f}/{planned} turns answered, turn accuracy "
-        f"{values['turn_accuracy']:.3f}; ended: {ended or 'not run'}.\n\n"
+        f"{values['turns_answered']:.0f}/{planned} turns answered, {_turn_accuracy(values)}; "
+        f"ended: {ended or 'not run'}.\n\n"
         f"Turns ({legend}):\n\n```\n{turn_strip(correctness)}\n```"
     )
+
+
+def _turn_accuracy(values: dict[str, float]) -> str:
+    if CONDITIONAL_TURN_ACCURACY in values:
+        return f"turn accuracy {values[CONDITIONAL_TURN_ACCURACY]:.3f} before its first error"
+    return f"turn accuracy {values['turn_accuracy']:.3f}"
 
 
 TurnJudge = Callable[[TaskState, Target, TurnLog], TurnCorrectness]
@@ -283,7 +318,9 @@ def integer_totals(state: TaskState, target: Target, log: TurnLog) -> TurnCorrec
 
 
 @scorer(metrics=[execution_metrics()])
-def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Scorer:
+def execution_scorer(
+    k: int | None = None, judge: TurnJudge | None = None, until: str = UNTIL_LAST_TURN
+) -> Scorer:
     """Score the turn records: per-turn correctness, and horizons in the metrics.
 
     Args:
@@ -291,8 +328,12 @@ def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Sc
       judge: Per-turn correctness of a sample (see :data:`TurnJudge`); None is the
         paper's task, judged against the per-turn true totals in ``target``. Another task
         family passes its own, e.g. built on ``state_correctness``.
+      until: The run's stopping rule: ``last_turn`` (every planned turn asked) or
+        ``first_error`` (each conversation stopped after its first wrong total; turn
+        accuracy is then conditional, see ``scorers.continuation``).
     """
     decide = integer_totals if judge is None else judge
+    conditional = check_until(until) == UNTIL_FIRST_ERROR
 
     async def score(state: TaskState, target: Target) -> Score:
         log = store_as(TurnLog)
@@ -302,7 +343,7 @@ def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Sc
         input_tokens, cached_input_tokens = input_token_counts(log.turns)
         steps = state.metadata.get("steps")
         total_steps = int(steps) if isinstance(steps, int | float) else None
-        values = sample_values(correctness, keys_per_turn, total_steps)
+        values = sample_values(correctness, keys_per_turn, total_steps, conditional)
         return Score(
             value=values,
             answer=None if last is None else str(last.answer if last.answered else last.status),
@@ -315,6 +356,7 @@ def execution_scorer(k: int | None = None, judge: TurnJudge | None = None) -> Sc
                 "input_tokens": input_tokens,
                 "cached_input_tokens": cached_input_tokens,
                 PER_TURN: correctness.as_metadata(),
+                **({UNTIL: until} if conditional else {}),
             },
         )
 

@@ -12,7 +12,12 @@ from long_horizon_execution.solvers.rewrite import (
     rewritten_history,
 )
 from long_horizon_execution.solvers.thinking import Elicitation, elicit, from_prompt_mode
-from long_horizon_execution.solvers.turn_loop import HistoryRewrite, multi_turn, user_turn
+from long_horizon_execution.solvers.turn_loop import (
+    HistoryRewrite,
+    TurnStop,
+    multi_turn,
+    user_turn,
+)
 from long_horizon_execution.solvers.voting import (
     NoVoteAnswered,
     VoteKey,
@@ -27,6 +32,7 @@ __all__ = [
     "Elicitation",
     "HistoryPolicy",
     "HistoryRewrite",
+    "TurnStop",
     "InducedErrors",
     "NoVoteAnswered",
     "RewriteRule",

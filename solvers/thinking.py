@@ -196,7 +196,8 @@ def elicit(inner: Solver, elicitation: Elicitation | None = None) -> Solver:
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         model = str(get_model())
         settings = config_arguments(chosen.config_for(model))
-        replies: list[ReplyReasoning] = []
+        # A conversation carried over from an earlier run keeps the replies it recorded.
+        replies: list[ReplyReasoning] = list(store_as(ReasoningLog).replies)
 
         async def elicited(
             state: TaskState,

@@ -6,6 +6,13 @@ user text itself or a list of items joined by ``separator``. Every turn is a spa
 named by sample, turn and role (:func:`turn_message_id`); the per-turn records live in
 :class:`TurnLog` (a StoreModel, so they are saved in the log and survive ``inspect score``).
 
+A conversation may end before its last planned turn: its context ran out or its reply was
+cut, a ``stop`` hook names a reason after some turn (e.g. its first wrong total), or the run
+goes only ``through_turn`` turns (``paused``). A conversation whose :class:`TurnLog` already
+holds turns when the loop starts (carried over from an earlier run, with its messages)
+continues after them if it was paused, and is left as it is otherwise: no turn is asked
+twice.
+
 A turn is exactly one request, whatever the model returns (see ``solvers/replies.py``).
 Tools are never run: a reply that calls one (offered or not) is read by its visible text
 like any other, the number of calls is recorded, and the calls are removed from what later
@@ -28,6 +35,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import span, store_as
 
 from long_horizon_execution.core import (
+    ENDED_PAUSED,
     THINKING_MODE,
     AnswerParser,
     TurnLog,
@@ -82,6 +90,14 @@ def tag_reply(state: TaskState, message: ChatMessageAssistant, turn: int) -> Non
     message.metadata = {**(message.metadata or {}), TURN_METADATA: turn}
     if not state.tools:
         message.id = turn_message_id(state, turn, "assistant")
+
+
+class TurnStop(Protocol):
+    """After a turn, from the records so far (the last is the turn just run): a reason to
+    end the conversation there, recorded as ``TurnLog.ended`` (e.g. ``first_error``), or
+    None to go on."""
+
+    def __call__(self, state: TaskState, records: Sequence[TurnRecord]) -> str | None: ...
 
 
 class HistoryRewrite(Protocol):
@@ -140,6 +156,8 @@ def multi_turn(
     first_turn: int = 1,
     parser: AnswerParser | None = None,
     note: TurnNote | None = None,
+    stop: TurnStop | None = None,
+    through_turn: int | None = None,
 ) -> Solver:
     """Run one request per planned turn (``one_request``), applying
     a history policy to each reply.
@@ -160,21 +178,34 @@ def multi_turn(
         None is the paper's rule, stripping reasoning blocks only when ``mode`` is
         ``thinking``.
       note: Writes a line into each turn's span after its reply (see :class:`TurnNote`).
+      stop: Ends the conversation after a turn when it names a reason (see
+        :class:`TurnStop`); None runs every planned turn.
+      through_turn: Generate no turn after this one: a conversation with more turns
+        planned ends ``paused`` there, and a later run can carry it over (see the module
+        docstring). None goes to the last planned turn.
     """
+    if through_turn is not None and through_turn < 1:
+        raise ValueError(f"through_turn must be at least 1, got {through_turn}")
     policy = history_policy(history, mode) if isinstance(history, str) else history
     read = default_parser(mode) if parser is None else parser
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         ask = one_request(generate)
         log = store_as(TurnLog)
-        records: list[TurnRecord] = []
+        records: list[TurnRecord] = list(log.turns)
+        if records and log.ended != ENDED_PAUSED:
+            return state  # carried over, and ended for good: nothing left to ask
+        start = max(first_turn, records[-1].turn + 1) if records else first_turn
         ended = "completed"
         try:
             for number, (text, keys) in enumerate(
                 turn_inputs(state.metadata, turns_field, separator), start=1
             ):
-                if number < first_turn:
+                if number < start:
                     continue
+                if through_turn is not None and number > through_turn:
+                    ended = ENDED_PAUSED
+                    break
                 async with span(f"turn {number}", type=TURN_SPAN_TYPE):
                     # The turn tag keeps repeated texts (K = 1 keys, equal totals) apart in
                     # Inspect's log, whose message pool merges messages of equal content: a
@@ -221,6 +252,10 @@ def multi_turn(
                 count_turn()
                 if output.stop_reason in ENDING_STOP_REASONS:
                     ended = ENDING_STOP_REASONS[output.stop_reason]
+                    break
+                reason = None if stop is None else stop(state, records)
+                if reason is not None:
+                    ended = reason
                     break
         except BaseException as error:
             ended = f"interrupted: {type(error).__name__}"

@@ -37,7 +37,7 @@ from long_horizon_execution.core import (
 )
 from long_horizon_execution.solvers.history import HistoryPolicy
 from long_horizon_execution.solvers.replies import one_request
-from long_horizon_execution.solvers.turn_loop import TurnNote, default_parser, multi_turn
+from long_horizon_execution.solvers.turn_loop import TurnNote, TurnStop, default_parser, multi_turn
 
 VOTE_SEED_STRIDE = 1000
 """Sampling seed of vote i in call c: seed + c * stride + i."""
@@ -220,6 +220,8 @@ def multi_turn_voting(
     key: VoteKey = answer_key,
     unanswered: Unanswered = "error",
     note: TurnNote | None = None,
+    stop: TurnStop | None = None,
+    through_turn: int | None = None,
 ) -> Solver:
     """The multi-turn loop with majority voting over ``votes`` samples per turn and/or a
     sliding window of ``window`` earlier turns (None keeps the whole history): shorthand
@@ -239,6 +241,9 @@ def multi_turn_voting(
       key: What makes votes agree, as in :func:`voting`.
       unanswered: What a call no vote answered does, as in :func:`voting`.
       note: A line for each turn's span, as in ``multi_turn``.
+      stop: Ends a conversation after a turn when it names a reason, as in ``multi_turn``.
+      through_turn: The last turn generated, as in ``multi_turn``. A voted conversation
+        cannot be carried over and extended: its vote seeds and records restart each run.
     """
     check_votes(votes, unanswered)
     check_window(window)
@@ -251,6 +256,8 @@ def multi_turn_voting(
         replay_reasoning=replay_reasoning,
         parser=read,
         note=note,
+        stop=stop,
+        through_turn=through_turn,
     )
     if votes > 1:
         loop = voting(loop, votes, vote_seed, read, key, unanswered)

@@ -173,7 +173,14 @@ def _add(
         report.notes.append(f"skipped {header.path}: no scored samples")
         return
     if header.experiment == "horizon":
-        report.horizon.append(horizon_result(header, samples))
+        horizon_row = horizon_result(header, samples)
+        report.horizon.append(horizon_row)
+        if horizon_row.turn_curve is None:
+            report.notes.append(
+                f"{header.path}: conversations stopped at their first error (until="
+                "first_error): turn accuracy is given before the first error only, and its "
+                "curve against the turn is left out"
+            )
     elif header.experiment == "self_conditioning":
         result = self_conditioning_result(header, samples)
         report.rates += result.rates
@@ -183,7 +190,12 @@ def _add(
     elif header.experiment == "frontier":
         pool = pools.setdefault(probe_pool(header), FrontierProbes(header))
         pool.add(header, samples)
-    if header.experiment in ("horizon", "self_conditioning"):
+    if header.argument("until") == "first_error":
+        report.notes.append(
+            f"{header.path}: no hazard fit or error attribution: both need the turns after "
+            "a conversation's first error, which this run did not ask"
+        )
+    elif header.experiment in ("horizon", "self_conditioning"):
         row, hazard_notes = hazard_row(header)
         report.hazard += [row] if row is not None else []
         notes += hazard_notes
@@ -213,7 +225,8 @@ def _tell_apart(report: Report) -> None:
     for result in report.horizon:
         if result.row.run:
             result.task_curve.label += f" · {result.row.run}"
-            result.turn_curve.label += f" · {result.row.run}"
+            if result.turn_curve is not None:
+                result.turn_curve.label += f" · {result.row.run}"
 
     def conditioning(r: Any) -> Hashable:
         return (r.model, r.mode, r.k, r.target_turn, r.protocol, r.offsets, r.variant)

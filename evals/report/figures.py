@@ -115,13 +115,14 @@ def task_accuracy_figure(results: Sequence[HorizonResult]) -> Figure | None:
 
 def turn_accuracy_figure(results: Sequence[HorizonResult]) -> Figure | None:
     """Turn accuracy (the turn right given the model's previous total) against the turn,
-    with 95% bootstrap bands."""
-    if not results:
+    with 95% bootstrap bands. Runs stopped at their first errors have no such curve."""
+    curves = [r.turn_curve for r in results if r.turn_curve is not None]
+    if not curves:
         return None
     figure, axes = new_figure()
     ax = axes[0][0]
-    for result in results:
-        banded(ax, result.turn_curve, linewidth=1.2, marker=".", markersize=3)
+    for curve in curves:
+        banded(ax, curve, linewidth=1.2, marker=".", markersize=3)
     integer_ticks(ax.xaxis)
     title = "Turn accuracy against turn (95% bootstrap bands)"
     accuracy_axes(ax, "turn", "turn accuracy", title)

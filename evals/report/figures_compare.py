@@ -54,7 +54,7 @@ def _curves(
         curve = result.task_curve.model_copy(update={"label": label(result)})
         color = banded(task, curve, **style)
         mark_horizons(task, result.row, color)
-        if turn is not None:
+        if turn is not None and result.turn_curve is not None:
             banded(turn, result.turn_curve, color=color, label="_nolegend_", **style)
     threshold_lines(task)
     accuracy_axes(task, "steps (keys added)", "task accuracy", "")

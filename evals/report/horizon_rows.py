@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from long_horizon_execution.evals.adaptive_config import ROUND_METADATA
 from long_horizon_execution.evals.report.bands import turn_accuracy_interval, turn_band
 from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample
 from long_horizon_execution.evals.report.runs import (
@@ -16,6 +17,7 @@ from long_horizon_execution.evals.report.runs import (
     setting_label,
     variant,
 )
+from long_horizon_execution.scorers.continuation import CONDITIONAL_TURN_ACCURACY
 from long_horizon_execution.scorers.execution import summarise
 from long_horizon_execution.scorers.metrics import survival_band
 from long_horizon_execution.scorers.survival import mean_curve, survival_curve
@@ -60,6 +62,14 @@ class HorizonRow(BaseModel):
     log: str
     run: str = ""
     """The log's file name when another run's row reads alike, else empty."""
+    turn_accuracy_conditional: float | None = None
+    """Turn accuracy over turns with no earlier error: only in a run stopped at the first
+    error, whose ``turn_accuracy`` is then unknown (NaN)."""
+    input_tokens: int | None = None
+    """An adaptive run's input tokens over all its rounds (None for other runs)."""
+    fixed_input_tokens: int | None = None
+    """What the fixed protocol would have spent on the same samples, as ``horizon-estimate``
+    counts it (an adaptive run's only)."""
 
 
 class Curve(BaseModel):
@@ -75,7 +85,9 @@ class Curve(BaseModel):
 class HorizonResult(BaseModel):
     row: HorizonRow
     task_curve: Curve
-    turn_curve: Curve
+    turn_curve: Curve | None
+    """None when the run stopped conversations at their first error: its later turns are
+    only those of trials still right, so turn accuracy against the turn is unavailable."""
     task: str = ""
     """The task's name, so runs of two tasks are never compared as one setting."""
     model_name: str = ""
@@ -132,7 +144,9 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
         theory_horizon_80=summary["theory_horizon_80"],
         cached_input_share=summary["cached_input_share"],
         log=header.path,
+        turn_accuracy_conditional=summary.get(CONDITIONAL_TURN_ACCURACY),
     )
+    row.input_tokens, row.fixed_input_tokens = _adaptive_tokens(header, matrices.tokens)
     label = horizon_label(row)
     columns = _plot_columns(matrices.task.shape[1])
     steps = matrices.steps[columns].astype(np.float64).tolist()
@@ -156,8 +170,19 @@ def horizon_result(header: LogHeader, samples: Sequence[ScoredSample]) -> Horizo
     return HorizonResult(
         row=row,
         task_curve=task_curve,
-        turn_curve=turn_curve,
+        turn_curve=None if matrices.conditional else turn_curve,
         task=header.task.rsplit("/", 1)[-1],
         model_name=name,
         votes=int(header.argument("votes", 1) or 1),
     )
+
+
+def _adaptive_tokens(header: LogHeader, tokens: np.ndarray) -> tuple[int | None, int | None]:
+    """An adaptive round's input tokens over the whole run (each sample's records keep
+    the usage of every turn, carried ones included) and the fixed protocol's estimate;
+    (None, None) for any other log."""
+    tag = header.metadata.get(ROUND_METADATA)
+    if not isinstance(tag, dict) or "fixed_input_tokens" not in tag:
+        return None, None
+    fixed = int(tag["fixed_input_tokens"]) * max(1, header.epochs)
+    return int(np.nansum(tokens[:, 0])), fixed

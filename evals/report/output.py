@@ -22,6 +22,7 @@ from long_horizon_execution.evals.report.plotting import save
 from long_horizon_execution.evals.report.single_turn_rows import SingleTurnRow
 from long_horizon_execution.evals.report.tables import (
     Column,
+    Render,
     column,
     field,
     fraction,
@@ -77,6 +78,7 @@ def _horizon_columns() -> list[Column]:
         column("turns observed", render=fraction("observed_turns", "planned_turns")),
         column("turn-1 acc", "turn1_accuracy"),
         _bounded("turn_accuracy", "turn acc"),
+        column("turn acc before 1st error", "turn_accuracy_conditional"),
         column("p (est.)", render=field("p_step", 4)),
         column("task acc", render=known_accuracy("task_accuracy", "known_steps")),
         h(50),
@@ -84,7 +86,19 @@ def _horizon_columns() -> list[Column]:
         column("Prop. 1 H_0.5", render=step_field("theory_horizon_50")),
         column("Prop. 1 H_0.8", render=step_field("theory_horizon_80")),
         column("cached input", "cached_input_share"),
+        column("input tokens (adaptive)", render=tokens("input_tokens")),
+        column("fixed protocol (est.)", render=tokens("fixed_input_tokens")),
     ]
+
+
+def tokens(name: str) -> Render:
+    """A token count with thousands separators; empty when the row has none."""
+
+    def render(row: BaseModel) -> str:
+        value = getattr(row, name)
+        return "" if value is None else f"{value:,}"
+
+    return render
 
 
 def _bounded(name: str, header: str | None = None) -> Column:

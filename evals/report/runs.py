@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from long_horizon_execution.evals.adaptive_config import ROUND_METADATA
 from long_horizon_execution.evals.frontier import frontier
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.report.logs import LogHeader, ScoredSample
@@ -27,7 +28,7 @@ _TASKS: dict[str, Callable[..., Any]] = {
     "frontier": frontier,
 }
 _SHOWN_ELSEWHERE = {
-    "horizon": {"samples", "turns", "steps", "k", "mode"},
+    "horizon": {"samples", "turns", "steps", "k", "mode", "through_turn", "continue_from"},
     "self_conditioning": {"samples", "rates", "target_turn", "protocol", "k", "mode", "offsets"},
     "single_turn": {"samples", "steps", "k", "mode"},
     "frontier": {"k", "samples", "mode", "first_sample"},
@@ -61,6 +62,10 @@ def variant(header: LogHeader) -> str:
         if name not in _SHOWN_ELSEWHERE[experiment] and name in defaults and value != defaults[name]
     ]
     changed += [f"{name}={value}" for name, value in sorted(header.generate_config.items())]
+    through = header.settings.get("through_turn")
+    if experiment == "horizon" and through is not None:
+        adaptive = ROUND_METADATA in header.metadata
+        changed.append(f"{'adaptive, ' if adaptive else ''}through turn {through}")
     return ", ".join(changed)
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from long_horizon_execution.evals.adaptive_config import ROUND_METADATA
 from long_horizon_execution.evals.report.logs import LogHeader
 from long_horizon_execution.evals.task_common import TASK_VERSION
 
@@ -57,8 +58,44 @@ def select_logs(headers: Sequence[LogHeader], notes: list[str]) -> list[LogHeade
                     f"skipped {header.path}: status {header.status} (finish it with "
                     "`inspect eval-retry`, then report again)"
                 )
+    chosen = _furthest_rounds(chosen, notes)
     _note_alike(chosen, notes)
     return chosen
+
+
+def _round(header: LogHeader) -> tuple[str, int] | None:
+    """(run, last turn asked) of a round of an adaptive run (``horizon-adaptive``)."""
+    tag = header.metadata.get(ROUND_METADATA)
+    if not isinstance(tag, dict):
+        return None
+    run, through = tag.get("signature"), tag.get("through_turn")
+    if not isinstance(run, str) or not isinstance(through, int):
+        return None
+    return run, through
+
+
+def _furthest_rounds(chosen: Sequence[LogHeader], notes: list[str]) -> list[LogHeader]:
+    """Of an adaptive run's rounds, the furthest: it holds every sample as far as the run
+    went, the earlier rounds' turns included."""
+    furthest: dict[str, LogHeader] = {}
+    for header in chosen:
+        if (found := _round(header)) is not None:
+            run, through = found
+            kept = furthest.get(run)
+            if kept is None or through > (_round(kept) or ("", 0))[1]:
+                furthest[run] = header
+    kept_paths = {header.path for header in furthest.values()}
+    result = []
+    for header in chosen:
+        if _round(header) is None or header.path in kept_paths:
+            result.append(header)
+        else:
+            run = (_round(header) or ("", 0))[0]
+            notes.append(
+                f"skipped {header.path}: an earlier round of the adaptive run whose furthest "
+                f"round is {furthest[run].path}"
+            )
+    return result
 
 
 def _note_alike(chosen: Sequence[LogHeader], notes: list[str]) -> None:

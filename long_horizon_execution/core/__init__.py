@@ -41,6 +41,8 @@ from long_horizon_execution.core.parsing import (
     strip_think_blocks,
 )
 from long_horizon_execution.core.records import (
+    ENDED_FIRST_ERROR,
+    ENDED_PAUSED,
     ReasoningLog,
     ReplyReasoning,
     RewriteLog,
@@ -55,6 +57,8 @@ from long_horizon_execution.core.version import SUITE_VERSION
 
 __all__ = [
     "SUITE_VERSION",
+    "ENDED_FIRST_ERROR",
+    "ENDED_PAUSED",
     "ANSWERED",
     "answer_key",
     "ANSWER_CLOSE",

@@ -63,8 +63,18 @@ class TurnRecord(CompactRecord):
     """Tool calls the reply carried; none was run and later turns do not see them."""
 
 
+ENDED_FIRST_ERROR = "first_error"
+"""``TurnLog.ended`` of a conversation stopped after its first wrong total (the task's
+``until=first_error``): its later turns were never asked, so only what precedes the first
+error (and the error itself) was observed."""
+ENDED_PAUSED = "paused"
+"""``TurnLog.ended`` of a conversation stopped at a run's ``through_turn`` before its last
+planned turn: still open, a later run may carry it over and extend it."""
+
+
 class TurnLog(SampleRecord):
-    """Per-sample turn records and why the loop ended (``completed`` when every turn ran)."""
+    """Per-sample turn records and why the loop ended (``completed`` when every turn ran;
+    see also :data:`ENDED_FIRST_ERROR` and :data:`ENDED_PAUSED`)."""
 
     turns: list[TurnRecord] = Field(default_factory=list)
     ended: str | None = None

@@ -28,6 +28,7 @@ from long_horizon_execution.evals.adaptive_config import (
     AdaptiveConfig,
     RoundTag,
 )
+from long_horizon_execution.evals.adaptive_estimate import estimate_from_round
 from long_horizon_execution.evals.adaptive_results import (
     AdaptiveReport,
     RoundSummary,
@@ -77,6 +78,8 @@ class AdaptiveRun:
         check_model(config)
         fixed_args = config.task_args | {"until": "last_turn"}
         self.fixed = estimate_horizon(**fixed_args)  # builds the task: checks its data too
+        self.calibrated_on: str | None = None
+        """Round 1's log, once the fixed estimate is calibrated on its usage."""
         self.rounds: dict[int, RoundLog] = {}
         self.ran: set[str] = set()
         self.open_after: dict[str, int] = {}
@@ -185,6 +188,7 @@ class AdaptiveRun:
         number = 0 if done is None else done.tag.round
         while True:
             if done is not None:
+                self._calibrate(self.chain(done)[0])
                 horizons, matrices, open_now = self.decide(done)
                 stopped = self._stopped(horizons, done.tag.through_turn, open_now)
                 self._say(_progress_line(done, horizons, open_now, stopped))
@@ -197,6 +201,18 @@ class AdaptiveRun:
                 f"{through} of {self.cap}"
             )
             done = self.run_round(number, through, done)
+
+    def _calibrate(self, first: RoundLog) -> None:
+        """Scale the fixed protocol's estimate by round 1's billed usage (once): later
+        rounds' logs and the report then compare like with like on a real tokenizer."""
+        if self.calibrated_on == first.location:
+            return
+        estimate = estimate_from_round(
+            self.config.task_args, self.config.model, first.location, first.tag.through_turn
+        )
+        if estimate is not None:
+            self.fixed = estimate
+            self.calibrated_on = first.location
 
     def _stopped(
         self, horizons: list[SettledHorizon], through: int, open_now: int
@@ -276,6 +292,7 @@ class AdaptiveRun:
             tokens=spent,
             fixed_input_tokens=self.fixed.input_tokens * self.config.epochs,
             fixed_output_tokens=self.fixed.output_tokens * self.config.epochs,
+            fixed_estimate=f"{self.fixed.method}: {self.fixed.detail}",
         )
 
 

@@ -70,6 +70,7 @@ def format_report(report: AdaptiveReport) -> str:
         f"({report.input_share:.1%}); output {report.tokens.output:,} against about "
         f"{report.fixed_output_tokens:,}"
     )
+    lines.append(f"  fixed protocol counted by {report.fixed_estimate}")
     lines.append(f"  final log: {report.final_log}")
     return "\n".join(lines)
 

@@ -105,6 +105,8 @@ class AdaptiveReport(BaseModel):
     fixed_input_tokens: int
     fixed_output_tokens: int
     """What the fixed protocol would spend on the same samples (``horizon-estimate``)."""
+    fixed_estimate: str = "characters"
+    """How that was counted: four characters a token, or calibrated on round 1's usage."""
 
     @property
     def input_share(self) -> float:

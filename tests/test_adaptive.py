@@ -13,6 +13,7 @@ from long_horizon_execution.core import TurnLog
 from long_horizon_execution.evals.adaptive import AdaptiveRun
 from long_horizon_execution.evals.adaptive_cli import main as adaptive_main
 from long_horizon_execution.evals.adaptive_config import AdaptiveConfig
+from long_horizon_execution.evals.estimate import estimate_horizon
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.scorers.metrics import horizon_estimates
 from long_horizon_execution.scorers.settling import all_settled, settled_horizons
@@ -170,3 +171,37 @@ def test_the_report_keeps_the_furthest_round(tmp_path: Path) -> None:
     assert len(skipped) == len(report.rounds) - 1
     assert not built.hazard and not built.attribution
     assert any("no hazard fit or error attribution" in note for note in built.notes)
+
+
+def test_the_fixed_estimate_is_calibrated_on_round_one(tmp_path: Path) -> None:
+    """A tokenizer that bills twice the characters' count doubles the fixed estimate; round
+    1's usage is the pilot, so no extra request is made."""
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from long_horizon_execution.evals.adaptive_estimate import estimate_from_round
+
+    task_args = {"samples": 4, "turns": 40}
+    first = AdaptiveRun(config(tmp_path, task_args=task_args, model_args={"p": 1.0}))
+    report = first.run()
+    assert report.fixed_estimate.startswith("pilot") and "round 1" in report.fixed_estimate
+    round_one = report.rounds[0].log
+    plain = estimate_from_round(task_args, "simulated/executor", round_one, 4)
+    assert plain is not None
+    characters = estimate_horizon(**task_args)
+    assert plain.input_tokens == pytest.approx(characters.input_tokens, rel=0.05)
+
+    log = read_eval_log(round_one)
+    for sample in log.samples or []:
+        for key, records in sample.store.items():
+            if key.startswith("TurnLog:") and isinstance(records, list):
+                for record in records:
+                    if isinstance(record, dict) and record.get("usage"):
+                        usage = record["usage"]
+                        usage["input_tokens"] *= 2
+                        usage["output_tokens"] *= 2
+    doubled_path = tmp_path / "doubled.eval"
+    write_eval_log(log, str(doubled_path))
+    doubled = estimate_from_round(task_args, "simulated/executor", str(doubled_path), 4)
+    assert doubled is not None
+    assert doubled.input_tokens == pytest.approx(2 * characters.input_tokens, rel=0.1)
+    assert doubled.output_tokens == pytest.approx(2 * characters.output_tokens, rel=0.1)

@@ -37,8 +37,6 @@ from long_horizon_execution.evals.adaptive_results import (
     Stopped,
     ThresholdHorizon,
     Tokens,
-    check_log_dir,
-    check_model,
     local_path,
     log_tokens,
 )
@@ -46,6 +44,7 @@ from long_horizon_execution.evals.estimate import estimate_horizon
 from long_horizon_execution.evals.frontier_results import eval_error
 from long_horizon_execution.evals.horizon import horizon
 from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.run_checks import check_log_dir, check_model
 from long_horizon_execution.scorers.execution import ExecutionMatrices
 from long_horizon_execution.scorers.settling import SettledHorizon, all_settled, settled_horizons
 
@@ -74,8 +73,8 @@ class AdaptiveRun:
         self.samples = params.samples
         self.cap = params.total_turns
         self.signature = config.signature()
-        check_log_dir(config.log_dir)
-        check_model(config)
+        check_log_dir("adaptive", config.log_dir)
+        check_model("adaptive", config.model, config.model_args)
         fixed_args = config.task_args | {"until": "last_turn"}
         self.fixed = estimate_horizon(**fixed_args)  # builds the task: checks its data too
         self.calibrated_on: str | None = None

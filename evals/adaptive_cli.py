@@ -11,13 +11,9 @@ every round's ``inspect_ai.eval`` (``-E max_samples=1 -E max_tokens=400``). See
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
 
-import yaml
 from pydantic import ValidationError
 
 from long_horizon_execution.evals.adaptive import REPORT_FILE, AdaptiveRun
@@ -27,7 +23,14 @@ from long_horizon_execution.evals.adaptive_results import (
     RunInterrupted,
     RunStopped,
 )
-from long_horizon_execution.evals.params import ParameterError, shown
+from long_horizon_execution.evals.cli_common import (
+    OneLineParser,
+    config_error,
+    name_value_pairs,
+    refuse,
+    say,
+)
+from long_horizon_execution.evals.params import ParameterError
 from long_horizon_execution.scorers.settling import SETTLE_RULES
 
 _STOPPED = {
@@ -75,34 +78,6 @@ def format_report(report: AdaptiveReport) -> str:
     return "\n".join(lines)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage block), exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        refuse(f"adaptive: {message}")
-
-
-def refuse(message: str) -> NoReturn:
-    print(message, file=sys.stderr)
-    raise SystemExit(2)
-
-
-def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, Any]:
-    """``-T``/``-M`` name=value pairs, values read as YAML (as ``inspect eval`` reads them)."""
-    parsed: dict[str, Any] = {}
-    for item in values or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            refuse(f"adaptive: {flag} expects name=value, got {item!r}")
-        if name in parsed:
-            refuse(f"adaptive: {flag} {name} is given twice")
-        try:
-            parsed[name] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            refuse(f"adaptive: {flag} {name}: cannot read {value!r} as a value")
-    return parsed
-
-
 _OPTIONS = {
     "model_args": "-M",
     "task_args": "-T",
@@ -111,25 +86,11 @@ _OPTIONS = {
 }
 
 
-def _config_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    option = _OPTIONS.get(field, "--" + field.replace("_", "-"))
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if not field:
-        return f"adaptive: {message}"
-    return f"adaptive: {option}: {message} (got {shown(first['input'])})"
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> AdaptiveReport:
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        _stderr("adaptive: interrupted; finished rounds stay in the log dir")
+        say("adaptive: interrupted; finished rounds stay in the log dir")
         raise SystemExit(130) from None
 
 
@@ -139,7 +100,9 @@ def cli() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> AdaptiveReport:
-    parser = _Parser(prog="horizon-adaptive", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(
+        driver="adaptive", prog="horizon-adaptive", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--model", required=True)
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
@@ -160,8 +123,8 @@ def _main(argv: Sequence[str] | None) -> AdaptiveReport:
         config = AdaptiveConfig(
             model=args.model,
             log_dir=args.log_dir,
-            model_args=_pairs(args.model_args, "-M"),
-            task_args=_pairs(args.task_args, "-T"),
+            model_args=name_value_pairs(args.model_args, "-M", "adaptive"),
+            task_args=name_value_pairs(args.task_args, "-T", "adaptive"),
             thresholds=args.threshold,
             settle=args.settle,
             first_round=args.first_round,
@@ -170,11 +133,11 @@ def _main(argv: Sequence[str] | None) -> AdaptiveReport:
             max_connections=args.max_connections,
             max_retries=args.max_retries,
             timeout=args.timeout,
-            eval_args=_pairs(args.eval_args, "-E"),
+            eval_args=name_value_pairs(args.eval_args, "-E", "adaptive"),
         )
-        run = AdaptiveRun(config, progress=_stderr)
+        run = AdaptiveRun(config, progress=say)
     except ValidationError as error:
-        refuse(_config_error(error))
+        refuse(config_error(error, "adaptive", _OPTIONS))
     except ParameterError as error:
         refuse(str(error))
     resume = f"finished rounds are kept in {config.log_dir}: run the same command to resume"
@@ -184,10 +147,10 @@ def _main(argv: Sequence[str] | None) -> AdaptiveReport:
         refuse(str(error))
     except (RunInterrupted, KeyboardInterrupt) as error:
         where = str(error) if isinstance(error, RunInterrupted) else "interrupted"
-        _stderr(f"adaptive: {where}; {resume}")
+        say(f"adaptive: {where}; {resume}")
         raise SystemExit(130) from None
     except RunStopped as error:
-        _stderr(f"adaptive: {error}; {resume}")
+        say(f"adaptive: {error}; {resume}")
         raise SystemExit(1) from None
     Path(config.log_dir, REPORT_FILE).write_text(report.model_dump_json(indent=2))
     print(format_report(report))

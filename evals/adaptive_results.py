@@ -5,17 +5,11 @@ before any round."""
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Literal
 
 from inspect_ai.log import EvalLog
-from inspect_ai.model import get_model
 from pydantic import BaseModel
-
-from long_horizon_execution.evals.adaptive_config import AdaptiveConfig
-from long_horizon_execution.evals.frontier_results import first_line
-from long_horizon_execution.evals.params import ParameterError
 
 Stopped = Literal["settled", "cap", "all_ended"]
 
@@ -121,25 +115,3 @@ def local_path(location: str) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def check_log_dir(log_dir: str) -> None:
-    path = Path(log_dir)
-    if path.exists() and not path.is_dir():
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} cannot be made: {error}") from None
-    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        raise ParameterError(f"adaptive: --log-dir {log_dir!r} is not readable and writable")
-
-
-def check_model(config: AdaptiveConfig) -> None:
-    """The model and its ``-M`` arguments can be built (no request is made)."""
-    try:
-        get_model(config.model, memoize=False, **config.model_args)
-    except Exception as error:  # any provider's refusal, reported in one line
-        raise ParameterError(
-            f"adaptive: --model {config.model!r} with -M {config.model_args}: {first_line(error)}"
-        ) from None

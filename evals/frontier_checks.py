@@ -4,26 +4,22 @@ the model constructible. Each refuses in one line."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from pathlib import Path
-
-from inspect_ai.model import get_model
 
 from long_horizon_execution.evals.dataset import DatasetError
 from long_horizon_execution.evals.dataset_files import load_dataset_file
 from long_horizon_execution.evals.frontier import TASK_PARAMETERS, probe_params
 from long_horizon_execution.evals.frontier_config import SET_BY_SEARCH, SearchConfig
-from long_horizon_execution.evals.frontier_results import first_line
 from long_horizon_execution.evals.params import ParameterError
+from long_horizon_execution.evals.run_checks import check_log_dir, check_model
 
 
 def check_search(config: SearchConfig) -> None:
     """All of the checks below, in the order a user would fix them."""
     check_task_args(config)
-    check_log_dir(config)
+    check_log_dir("frontier", config.log_dir)
     check_dataset(config)
-    check_model(config)
+    check_model("frontier", config.model, config.model_args)
 
 
 def check_task_args(config: SearchConfig) -> None:
@@ -75,27 +71,3 @@ def check_dataset(config: SearchConfig) -> None:
             f"frontier: dataset_file {path!r} repeats instance id {repeated[0]} among "
             f"the first {samples} instances"
         )
-
-
-def check_model(config: SearchConfig) -> None:
-    """The model and its ``-M`` arguments can be built (no request is made)."""
-    try:
-        get_model(config.model, memoize=False, **config.model_args)
-    except Exception as error:  # any provider's refusal, reported in one line
-        raise ParameterError(
-            f"frontier: --model {config.model!r} with -M {config.model_args}: {first_line(error)}"
-        ) from None
-
-
-def check_log_dir(config: SearchConfig) -> None:
-    path = Path(config.log_dir)
-    if path.exists() and not path.is_dir():
-        raise ParameterError(f"frontier: --log-dir {str(path)!r} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ParameterError(
-            f"frontier: --log-dir {str(path)!r} cannot be made: {error.strerror}"
-        ) from None
-    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        raise ParameterError(f"frontier: --log-dir {str(path)!r} is not readable and writable")

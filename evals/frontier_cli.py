@@ -3,17 +3,20 @@ that cannot go on 1, Ctrl-C 130; one line each)."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
 
-import yaml
 from pydantic import (
     ValidationError,
 )
 
+from long_horizon_execution.evals.cli_common import (
+    OneLineParser,
+    config_error,
+    name_value_pairs,
+    refuse,
+    say,
+)
 from long_horizon_execution.evals.frontier import (
     MAX_K,
     MAX_SAMPLES,
@@ -26,7 +29,7 @@ from long_horizon_execution.evals.frontier_results import (
     SearchStopped,
 )
 from long_horizon_execution.evals.frontier_search import FrontierSearch
-from long_horizon_execution.evals.params import ParameterError, shown
+from long_horizon_execution.evals.params import ParameterError
 
 
 def format_report(report: FrontierReport) -> str:
@@ -59,51 +62,7 @@ def format_report(report: FrontierReport) -> str:
     return "\n".join(lines)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage block), exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        refuse(f"frontier: {message}")
-
-
-def refuse(message: str) -> NoReturn:
-    """Print a refusal (one line) to stderr and exit 2, as argparse does."""
-    print(message, file=sys.stderr)
-    raise SystemExit(2)
-
-
-def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, Any]:
-    """``-T``/``-M`` name=value pairs, values read as YAML (as ``inspect eval`` reads them)."""
-    parsed: dict[str, Any] = {}
-    for item in values or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            refuse(f"frontier: {flag} expects name=value, got {item!r}")
-        if name in parsed:
-            refuse(f"frontier: {flag} {name} is given twice")
-        try:
-            parsed[name] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            refuse(f"frontier: {flag} {name}: cannot read {value!r} as a value")
-    return parsed
-
-
 _OPTIONS = {"model_args": "-M", "task_args": "-T"}
-
-
-def _config_error(error: ValidationError) -> str:
-    """A refused option in one line, named as on the command line."""
-    first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    option = _OPTIONS.get(field, "--" + field.replace("_", "-"))
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if not field:
-        return f"frontier: {message}"
-    return f"frontier: {option}: {message} (got {shown(first['input'])})"
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> FrontierReport:
@@ -111,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> FrontierReport:
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        _stderr("frontier: interrupted; finished batches stay in the log dir")
+        say("frontier: interrupted; finished batches stay in the log dir")
         raise SystemExit(130) from None
 
 
@@ -121,7 +80,9 @@ def cli() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> FrontierReport:
-    parser = _Parser(prog="horizon-frontier", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(
+        driver="frontier", prog="horizon-frontier", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--model", required=True)
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
@@ -146,8 +107,8 @@ def _main(argv: Sequence[str] | None) -> FrontierReport:
         config = SearchConfig(
             model=args.model,
             log_dir=args.log_dir,
-            model_args=_pairs(args.model_args, "-M"),
-            task_args=_pairs(args.task_args, "-T"),
+            model_args=name_value_pairs(args.model_args, "-M", "frontier"),
+            task_args=name_value_pairs(args.task_args, "-T", "frontier"),
             threshold=args.threshold,
             also=args.also,
             granularity=args.granularity,
@@ -160,9 +121,9 @@ def _main(argv: Sequence[str] | None) -> FrontierReport:
             max_retries=args.max_retries,
             timeout=args.timeout,
         )
-        search = FrontierSearch(config, progress=_stderr)
+        search = FrontierSearch(config, progress=say)
     except ValidationError as error:
-        refuse(_config_error(error))
+        refuse(config_error(error, "frontier", _OPTIONS))
     except ParameterError as error:
         refuse(str(error))
     resume = f"finished batches are kept in {config.log_dir}: run the same command to resume"
@@ -172,10 +133,10 @@ def _main(argv: Sequence[str] | None) -> FrontierReport:
         refuse(str(error))
     except (SearchInterrupted, KeyboardInterrupt) as error:
         where = str(error) if isinstance(error, SearchInterrupted) else "interrupted"
-        _stderr(f"frontier: {where}; {resume}")
+        say(f"frontier: {where}; {resume}")
         raise SystemExit(130) from None
     except SearchStopped as error:
-        _stderr(f"frontier: {error}; {resume}")
+        say(f"frontier: {error}; {resume}")
         raise SystemExit(1) from None
     Path(config.log_dir, REPORT_FILE).write_text(report.model_dump_json(indent=2))
     print(format_report(report))

@@ -23,8 +23,8 @@ import pytest
 from fake_openai_server import Action, FakeOpenAIServer
 from inspect_ai.log import EvalSample
 
-import long_horizon_execution.evals.frontier_checks as checks_module
 import long_horizon_execution.evals.frontier_search as search_module
+import long_horizon_execution.evals.run_checks as checks_module
 from long_horizon_execution.evals.dataset import DatasetConfig, DictionaryConfig, generate_dataset
 from long_horizon_execution.evals.frontier import MAX_K, MAX_SAMPLES, MAX_SEARCH_KEYS
 from long_horizon_execution.evals.frontier_cli import main

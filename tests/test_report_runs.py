@@ -178,6 +178,14 @@ def test_a_run_is_its_task_id_and_a_setting_includes_endpoint_and_options() -> N
     assert header().setting() != header(generate_config={"temperature": 0}).setting()
 
 
+def test_old_logs_are_read_at_their_settings_but_list_edits_never_took_them() -> None:
+    """A horizon log without layout/parsing ran the suite's earlier prompts; list_edits has
+    neither parameter, so its rows must not be labelled with them."""
+    assert header().settings == {"layout": "suite", "parsing": "lenient"}
+    assert header(task_args={"layout": "paper"}).settings["layout"] == "paper"
+    assert header(task="list_edits", task_args={"k": 2}).settings == {"k": 2}
+
+
 # --- hostile input ------------------------------------------------------------------------
 
 

@@ -29,6 +29,8 @@ Experiment = Literal["horizon", "self_conditioning", "single_turn", "frontier"]
 _UNREAD_FIELDS = {"messages", "events", "store", "attachments"}
 _EARLIER_SETTINGS = {"layout": "suite", "parsing": "lenient"}
 """What logs made before these task parameters existed ran with."""
+_WITHOUT_EARLIER_SETTINGS = {"list_edits"}
+"""Tasks that never took those parameters (their logs must not be labelled with them)."""
 OPERATIONAL_CONFIG = {
     "max_retries",
     "timeout",
@@ -100,6 +102,8 @@ class LogHeader(BaseModel):
         """The task arguments, with the settings a log made before they were parameters
         ran under (its metadata lacks them), so an old log is not taken for a run at
         today's defaults."""
+        if self.task.rsplit("/", 1)[-1] in _WITHOUT_EARLIER_SETTINGS:
+            return dict(self.task_args)
         earlier = {
             name: value
             for name, value in _EARLIER_SETTINGS.items()

@@ -165,3 +165,43 @@ def test_continue_from_refuses_another_model_before_asking(run_eval: Any) -> Non
     assert log.status == "error"
     assert "this run's model" in (log.error.message if log.error else "")
     assert not log.stats.model_usage
+
+
+def test_each_epoch_is_continued_from_its_own_conversation(tmp_path: Path) -> None:
+    """Epochs of a sample differ on a sampled model: each must be extended from the same
+    epoch of the earlier run, never from another's conversation."""
+    import random
+
+    from fake_openai_server import Action, serving
+
+    from long_horizon_execution.evals.simulated_behaviour import SimulatedBehaviour
+
+    draws = random.Random(7)
+    options: dict[str, Any] = {
+        "model": "openai-api/fake/executor",
+        "model_args": {"client_timeout": 5.0},
+        "epochs": 3,
+        "display": "none",
+        "log_dir": str(tmp_path),
+    }
+    with serving(SimulatedBehaviour(p=1.0, seed=3)) as server:
+        server.set_plan(lambda info: Action(content=f"<answer>{draws.randint(0, 999)}</answer>"))
+        (first,) = inspect_eval(horizon(samples=2, turns=6, through_turn=3), **options)
+        assert first.status == "success" and first.location is not None
+        (second,) = inspect_eval(
+            horizon(samples=2, turns=6, continue_from=first.location), **options
+        )
+    assert second.status == "success"
+    before = {(s.id, s.epoch): [m.text for m in s.messages] for s in first.samples or []}
+    after = {(s.id, s.epoch): [m.text for m in s.messages] for s in second.samples or []}
+    assert len(before) == len(after) == 6
+    assert len({tuple(texts) for texts in before.values()}) == 6  # the epochs differ
+    for key, texts in after.items():
+        assert texts[: len(before[key])] == before[key], key
+        assert len(texts) > len(before[key])
+        turns = [r.turn for r in TurnLog.of_sample(_sample(second, key)).turns]
+        assert turns == list(range(1, 7))
+
+
+def _sample(log: Any, key: tuple[Any, int]) -> Any:
+    return next(s for s in log.samples if (s.id, s.epoch) == key)

@@ -5,9 +5,8 @@ For each planted p: one ``horizon`` run of every planned turn (the fixed protoco
 error. Prints each one's H_0.5 and H_0.8 with their intervals, the turns asked and the
 input tokens spent, and whether the adaptive horizons fall inside the fixed run's intervals
 (and whether they are identical: the executor's replies depend only on the conversation,
-so they should be). The fixed runs take most of the time (about 25 minutes each at 100 x
-1,000 on a busy 2-core machine); their logs are reused when ``--log-dir`` already holds
-them.
+so they should be). The fixed runs take most of the time (about an hour each at 100 x
+1,000 on 2 shared cores); their logs are reused when ``--log-dir`` already holds them.
 
     python benchmarks/adaptive_horizon.py --samples 100 --cap 1000 --p 0.99 0.95
 

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 import pytest
+from background_server import BackgroundServer
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -323,7 +323,7 @@ class _Server(ThreadingHTTPServer):
     state: _State
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(BackgroundServer):
     """The server in a background thread; a context manager that stops it on exit."""
 
     def __init__(
@@ -333,13 +333,9 @@ class FakeOpenAIServer:
         final_turn: int | None = None,
     ) -> None:
         self.state = _State(behaviour or SimulatedBehaviour(), plan, final_turn)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state = self.state
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.state = self.state
+        super().__init__(server)
 
     @property
     def base_url(self) -> str:
@@ -373,19 +369,6 @@ class FakeOpenAIServer:
             return self.state.completed.wait_for(
                 lambda: sum(s.final for s in self.state.served) >= count, timeout
             )
-
-    def __enter__(self) -> FakeOpenAIServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @contextmanager

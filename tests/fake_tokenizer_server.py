@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from background_server import BackgroundServer
 
 SPECIAL = {"<|im_start|>": 1, "<|im_end|>": 2}
 _SPECIAL = re.compile("|".join(re.escape(token) for token in SPECIAL))
@@ -99,33 +99,21 @@ class _Server(ThreadingHTTPServer):
     eos: bool
 
 
-class FakeTokenizerServer:
+class FakeTokenizerServer(BackgroundServer):
     """The server in a background thread; ``eos=False`` hides the end-of-sequence token,
     so texts cannot be batched."""
 
     def __init__(self, eos: bool = True) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.calls = []
-        self._server.eos = eos
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.calls = []
+        server.eos = eos
+        super().__init__(server)
+        self._paths = server.calls  # the handler appends every request's path
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def calls(self) -> list[str]:
-        return list(self._server.calls)
-
-    def __enter__(self) -> FakeTokenizerServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return list(self._paths)

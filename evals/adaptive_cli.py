@@ -24,8 +24,8 @@ from long_horizon_execution.evals.adaptive_results import (
     RunStopped,
 )
 from long_horizon_execution.evals.cli_common import (
-    OneLineParser,
     config_error,
+    driver_parser,
     name_value_pairs,
     refuse,
     say,
@@ -100,13 +100,7 @@ def cli() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> AdaptiveReport:
-    parser = OneLineParser(
-        driver="adaptive", prog="horizon-adaptive", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--log-dir", required=True)
-    parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
-    parser.add_argument("-T", action="append", dest="task_args", help="horizon task arg")
+    parser = driver_parser("adaptive", __doc__.split("\n\n")[0], "horizon task arg")
     parser.add_argument("-E", action="append", dest="eval_args", help="inspect_ai.eval option")
     parser.add_argument(
         "--threshold", type=float, nargs="+", default=[0.5, 0.8], help="each in (0, 1)"

@@ -38,6 +38,17 @@ class OneLineParser(argparse.ArgumentParser):
         refuse(f"{self.driver}: {message}")
 
 
+def driver_parser(driver: str, description: str, task_help: str) -> OneLineParser:
+    """The parser of ``horizon-<driver>`` with the options every driver takes: the model,
+    the log dir, and ``-M``/``-T`` pairs."""
+    parser = OneLineParser(driver=driver, prog=f"horizon-{driver}", description=description)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--log-dir", required=True)
+    parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
+    parser.add_argument("-T", action="append", dest="task_args", help=task_help)
+    return parser
+
+
 def name_value_pairs(values: Sequence[str] | None, flag: str, driver: str) -> dict[str, Any]:
     """``name=value`` pairs, values read as YAML (as ``inspect eval`` reads them); a
     malformed or repeated pair is refused."""

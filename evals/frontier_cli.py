@@ -11,8 +11,8 @@ from pydantic import (
 )
 
 from long_horizon_execution.evals.cli_common import (
-    OneLineParser,
     config_error,
+    driver_parser,
     name_value_pairs,
     refuse,
     say,
@@ -80,13 +80,7 @@ def cli() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> FrontierReport:
-    parser = OneLineParser(
-        driver="frontier", prog="horizon-frontier", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--log-dir", required=True)
-    parser.add_argument("-M", action="append", dest="model_args", help="model arg name=value")
-    parser.add_argument("-T", action="append", dest="task_args", help="frontier task arg")
+    parser = driver_parser("frontier", __doc__.split("\n\n")[0], "frontier task arg")
     parser.add_argument("--threshold", type=float, default=0.5, help="in (0, 1]")
     parser.add_argument("--also", type=float, nargs="*", default=[0.8], help="in (0, 1]")
     parser.add_argument("--granularity", type=int, default=10)
